@@ -1,0 +1,36 @@
+import type { JWT } from '@fastify/jwt'
+import type { FastifyBaseLogger } from 'fastify'
+import { RealtimeError } from '../errors'
+import type { ResolvedOptions } from '../options'
+import { isValidRoomName } from '../protocol/names'
+import { userRoom, type Identity, type RealtimeUser } from '../types'
+
+export const ANONYMOUS: Identity = Object.freeze({ user: null, userId: null, expiresAt: null })
+
+/**
+ * Verifies a token with @fastify/jwt and turns it into an Identity, or throws a RealtimeError:
+ * TOKEN_EXPIRED for an expired token, UNAUTHORIZED for anything else. @fastify/jwt's errors are
+ * translated by their code, never by message. The token itself is never logged.
+ */
+export async function verifyToken (jwt: JWT, token: string, auth: ResolvedOptions['auth'], log: FastifyBaseLogger): Promise<Identity> {
+  let payload: unknown
+  try {
+    payload = await jwt.verify<RealtimeUser>(token)
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    if (code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED') throw new RealtimeError('TOKEN_EXPIRED')
+    if (typeof code !== 'string' || !code.startsWith('FST_JWT_')) {
+      log.warn({ errCode: code, errName: (err as Error).name }, 'fastify-realtime: token verification failed unexpectedly')
+    }
+    throw new RealtimeError('UNAUTHORIZED', 'Invalid token')
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new RealtimeError('UNAUTHORIZED', 'Token payload must be an object')
+  }
+  const user = payload as RealtimeUser
+  if (auth.requireExpiry && typeof user.exp !== 'number') throw new RealtimeError('UNAUTHORIZED', 'Token has no expiry')
+  const id = auth.userId(user)
+  const userId = id === undefined || id === null ? '' : String(id)
+  if (userId === '' || !isValidRoomName(userRoom(userId))) throw new RealtimeError('UNAUTHORIZED', 'Token has no valid subject')
+  return { user, userId, expiresAt: typeof user.exp === 'number' ? user.exp * 1000 : null }
+}

@@ -1,0 +1,22 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Authenticator } from './auth/authenticate'
+import type { EventHandlers } from './hub/event-handlers'
+import type { Hub } from './hub/hub'
+import type { RoomAccess } from './hub/room-access'
+import type { ResolvedOptions } from './options'
+
+/** Counters a node keeps about clients it had to cut off. */
+export interface GatewayStats {
+  slowConsumerDisconnects: number
+}
+
+/** The parts every transport shares, built once by the plugin entry and handed to each endpoint. */
+export interface Gateway {
+  readonly hub: Hub
+  readonly rooms: RoomAccess
+  readonly handlers: EventHandlers
+  readonly authenticator: Authenticator
+  readonly options: ResolvedOptions
+  readonly log: FastifyBaseLogger
+  readonly stats: GatewayStats
+}

@@ -1,0 +1,26 @@
+import type { Gateway } from '../gateway'
+import { isValidRoomName } from '../protocol/names'
+import type { WelcomePayload } from '../protocol/frames'
+import { userRoom, type Room } from '../types'
+import type { Connection } from './connection'
+
+/**
+ * Brings a new connection into the hub: its `user:{id}` room, the rooms `autoJoin` names, then
+ * registration, all at once after `autoJoin` settles so that nothing reaches the client before its
+ * welcome. Resolves to the welcome payload, or undefined when the client left during setup.
+ * Throws what `autoJoin` throws.
+ */
+export async function admit (connection: Connection, gateway: Gateway, isOpen: () => boolean): Promise<WelcomePayload | undefined> {
+  const autoJoin = gateway.options.autoJoin
+  const extraRooms: Room[] = autoJoin === undefined ? [] : await autoJoin(connection.user, connection)
+  if (!Array.isArray(extraRooms)) throw new TypeError('autoJoin must return an array of room names')
+  if (!isOpen()) return undefined
+  const { hub } = gateway
+  hub.register(connection)
+  if (connection.userId !== null) hub.join(connection, userRoom(connection.userId))
+  for (const room of extraRooms) {
+    if (isValidRoomName(room)) hub.join(connection, room)
+    else gateway.log.warn({ connectionId: connection.id }, 'fastify-realtime: autoJoin returned an invalid room name; skipped')
+  }
+  return { connectionId: connection.id, user: connection.user, rooms: [...connection.rooms] }
+}

@@ -1,0 +1,85 @@
+import { invalidArgument } from '../errors'
+import { encodeData } from '../protocol/codec'
+import { isValidEventName } from '../protocol/names'
+import type { ConnectionId, Identity, RealtimeUser, Room, TransportName } from '../types'
+import { BroadcastOperator, type EmitSink } from './broadcast-operator'
+import { OutboundEvent } from './outbound-event'
+
+/** A connected client as handlers and hooks see it, whatever transport it used. */
+export interface RealtimeClient {
+  readonly id: ConnectionId
+  /** The verified token payload, or null for an anonymous client. */
+  readonly user: RealtimeUser | null
+  readonly userId: string | null
+  readonly transport: TransportName
+  readonly rooms: ReadonlySet<Room>
+  /** Adds the client to a room on the server's authority (no `canJoin` check). */
+  join (room: Room): void
+  leave (room: Room): void
+  /** Sends an event to this client only. */
+  emit (event: string, data?: unknown): void
+  /** Selects members of these rooms on every node, this client excluded. */
+  to (rooms: Room | readonly Room[]): BroadcastOperator
+  /** Closes the connection (ws: 1000; Socket.IO: server-side disconnect). */
+  disconnect (): void
+}
+
+/** What the hub needs from a connection of either transport. */
+export interface Connection extends RealtimeClient {
+  /** Written only by the hub, which keeps it in step with its room registry. */
+  readonly rooms: Set<Room>
+  /** Queues one event for the client. Never throws; preserves the order of calls. */
+  deliver (message: OutboundEvent): void
+  /** Starts a clean close with a WebSocket close code; the hub hears of it through `unregister`. */
+  close (code: number, reason: string): void
+  /** Ends the connection at once, without a close handshake. */
+  terminate (): void
+  /** Called by the shared heartbeat timer once per interval. */
+  onHeartbeat (): void
+}
+
+/** What a connection needs from the hub to implement the client API. */
+export interface Membership extends EmitSink {
+  join (connection: Connection, room: Room): void
+  leave (connection: Connection, room: Room): void
+}
+
+/** The client API, written once for both transports; they add delivery and closing. */
+export abstract class BaseConnection implements Connection {
+  readonly id: ConnectionId
+  readonly user: RealtimeUser | null
+  readonly userId: string | null
+  readonly rooms = new Set<Room>()
+  abstract readonly transport: TransportName
+  protected readonly membership: Membership
+
+  constructor (id: ConnectionId, identity: Identity, membership: Membership) {
+    this.id = id
+    this.user = identity.user
+    this.userId = identity.userId
+    this.membership = membership
+  }
+
+  abstract deliver (message: OutboundEvent): void
+  abstract close (code: number, reason: string): void
+  abstract terminate (): void
+  abstract onHeartbeat (): void
+  abstract disconnect (): void
+
+  join (room: Room): void {
+    this.membership.join(this, room)
+  }
+
+  leave (room: Room): void {
+    this.membership.leave(this, room)
+  }
+
+  emit (event: string, data?: unknown): void {
+    if (!isValidEventName(event)) throw invalidArgument('event', 'a non-empty string of at most 100 characters without control characters')
+    this.deliver(new OutboundEvent(event, encodeData(data), undefined))
+  }
+
+  to (rooms: Room | readonly Room[]): BroadcastOperator {
+    return new BroadcastOperator(this.membership, { rooms: [], except: [], exceptConnectionId: this.id, direct: false }).to(rooms)
+  }
+}

@@ -1,0 +1,29 @@
+import type { Room } from '../types'
+
+/**
+ * One server event on its way to many connections. Its data is serialised once when it is made;
+ * each transport encodes (and frames) it at most once, through `encodeOnce`, however many of its
+ * connections receive it.
+ */
+export class OutboundEvent {
+  readonly event: string
+  readonly dataJson: string
+  /** The room named in the frame: set when the emit targeted exactly one room. */
+  readonly room: Room | undefined
+  private encodings: Map<object, unknown> | undefined
+
+  constructor (event: string, dataJson: string, room: Room | undefined) {
+    this.event = event
+    this.dataJson = dataJson
+    this.room = room
+  }
+
+  /** Runs `encoder` the first time a transport asks, then returns the cached result. */
+  encodeOnce<T> (encoder: (message: OutboundEvent) => T): T {
+    this.encodings ??= new Map()
+    if (this.encodings.has(encoder)) return this.encodings.get(encoder) as T
+    const encoded = encoder(this)
+    this.encodings.set(encoder, encoded)
+    return encoded
+  }
+}

@@ -1,0 +1,51 @@
+import { RealtimeError } from '../errors'
+import { isValidRoomName } from '../protocol/names'
+import { USER_ROOM_PREFIX } from '../types'
+import type { Connection } from './connection'
+import type { Hub } from './hub'
+import type { ResolvedOptions } from '../options'
+
+/**
+ * The rules for rooms a client asks to join or leave (server-side joins skip them). Both transports
+ * use it, so a Socket.IO client and a WebSocket client get the same answers.
+ *
+ * Refusals are FORBIDDEN whether or not the room exists, so a refusal leaks nothing about it.
+ */
+export class RoomAccess {
+  private readonly hub: Hub
+  private readonly options: Pick<ResolvedOptions, 'canJoin' | 'maxRoomsPerConnection'>
+
+  constructor (hub: Hub, options: Pick<ResolvedOptions, 'canJoin' | 'maxRoomsPerConnection'>) {
+    this.hub = hub
+    this.options = options
+  }
+
+  async requestJoin (connection: Connection, room: unknown): Promise<void> {
+    if (!isValidRoomName(room)) throw new RealtimeError('BAD_REQUEST', 'Room must be a non-empty string of at most 200 characters without control characters')
+    if (connection.rooms.has(room)) return
+    // Another user's personal room is never joinable, whatever canJoin says.
+    if (room.startsWith(USER_ROOM_PREFIX)) throw new RealtimeError('FORBIDDEN', 'Not allowed to join this room')
+    this.checkRoomLimit(connection)
+    if (await this.options.canJoin(connection.user, room, connection) !== true) {
+      throw new RealtimeError('FORBIDDEN', 'Not allowed to join this room')
+    }
+    // canJoin may have been slow: the client may have gone, or filled its rooms meanwhile.
+    if (!this.hub.isRegistered(connection)) return
+    this.checkRoomLimit(connection)
+    this.hub.join(connection, room)
+  }
+
+  requestLeave (connection: Connection, room: unknown): void {
+    if (!isValidRoomName(room)) throw new RealtimeError('BAD_REQUEST', 'Room must be a non-empty string of at most 200 characters without control characters')
+    if (room.startsWith(USER_ROOM_PREFIX) && connection.rooms.has(room)) {
+      throw new RealtimeError('FORBIDDEN', 'A client cannot leave its own user room')
+    }
+    this.hub.leave(connection, room)
+  }
+
+  private checkRoomLimit (connection: Connection): void {
+    if (connection.rooms.size >= this.options.maxRoomsPerConnection) {
+      throw new RealtimeError('TOO_MANY_ROOMS', `A connection may be in at most ${this.options.maxRoomsPerConnection} rooms`)
+    }
+  }
+}

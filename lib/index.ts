@@ -1,0 +1,112 @@
+import fastifyJwt from '@fastify/jwt'
+import fastifyWebsocket from '@fastify/websocket'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import { Authenticator } from './auth/authenticate'
+import { createOriginCheck } from './auth/origin'
+import { redactTokensInRequestLogs } from './auth/redact-log'
+import { selectSubprotocol } from './auth/token'
+import { MemoryBus } from './bus/memory-bus'
+import { invalidOption, isRealtimeError } from './errors'
+import type { Gateway } from './gateway'
+import { EventHandlers } from './hub/event-handlers'
+import { startHeartbeat } from './hub/heartbeat'
+import { Hub } from './hub/hub'
+import { RoomAccess } from './hub/room-access'
+import { closeAllConnections } from './hub/shutdown'
+import { resolveOptions, type RealtimeOptions } from './options'
+import { Realtime } from './realtime'
+import { createHandshakeThrottle } from './throttle/handshake-throttle'
+import { registerWsRoute } from './transports/ws/ws-route'
+import type { Identity } from './types'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    realtime: Realtime
+  }
+  interface FastifyRequest {
+    /** Who the handshake authenticated as; set on the plugin's endpoints only. */
+    realtimeIdentity: Identity | null
+  }
+}
+
+/** The composition root: resolve options, build the parts, decorate, add hooks. */
+async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOptions): Promise<void> {
+  const options = resolveOptions(rawOptions)
+
+  if (options.jwt !== undefined && !fastify.hasDecorator('jwt')) await fastify.register(fastifyJwt, options.jwt)
+  const jwt = fastify.hasDecorator('jwt') ? fastify.jwt : undefined
+  if (options.auth.required && jwt === undefined) {
+    throw invalidOption('jwt', 'set (or @fastify/jwt registered before fastify-realtime) unless auth.required is false')
+  }
+
+  const log = fastify.log
+  const bus = options.bus ?? new MemoryBus()
+  const hub = new Hub(bus, log)
+  const gateway: Gateway = {
+    hub,
+    rooms: new RoomAccess(hub, options),
+    handlers: new EventHandlers(log),
+    authenticator: new Authenticator(jwt, options.auth, log),
+    options,
+    log,
+    stats: { slowConsumerDisconnects: 0 }
+  }
+  fastify.decorate('realtime', new Realtime(gateway))
+  fastify.decorateRequest('realtimeIdentity', null)
+
+  if (options.ws !== false && !fastify.hasDecorator('websocketServer')) {
+    await fastify.register(fastifyWebsocket, {
+      options: { maxPayload: options.maxPayload, perMessageDeflate: false, clientTracking: false, handleProtocols: selectSubprotocol }
+    })
+  }
+
+  // The endpoints live in their own context so their hooks, error handler and log redaction
+  // apply to them and to nothing else of the app.
+  await fastify.register(async function realtimeEndpoints (instance) {
+    redactTokensInRequestLogs(instance)
+    instance.setErrorHandler(sendHandshakeError)
+    const handshakeChecks: onRequestAsyncHookHandler[] = []
+    if (options.allowedOrigins !== undefined) handshakeChecks.push(createOriginCheck(options.allowedOrigins))
+    if (options.connectionRateLimit !== false) handshakeChecks.push(await createHandshakeThrottle(instance, options.connectionRateLimit))
+    if (options.ws !== false) registerWsRoute(instance, gateway, options.ws.path, handshakeChecks)
+  })
+
+  const stopHeartbeat = startHeartbeat(hub, options.heartbeatInterval)
+  fastify.addHook('preClose', async () => {
+    stopHeartbeat()
+    await closeAllConnections(hub, options.closeTimeout)
+  })
+  fastify.addHook('onClose', async () => {
+    // A bus the app passed in is the app's to close.
+    if (options.bus === undefined) await bus.close()
+  })
+}
+
+/** Refused handshakes answer with a JSON body carrying the wire code (`UNAUTHORIZED`, `RATE_LIMITED`, …). */
+async function sendHandshakeError (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!isRealtimeError(error)) throw error
+  if (error.statusCode === 401) reply.header('www-authenticate', 'Bearer')
+  await reply.code(error.statusCode).send(error.toHttpBody())
+}
+
+const fastifyRealtime = fp(realtimePlugin, { fastify: '5.x', name: 'fastify-realtime' })
+
+export default fastifyRealtime
+export { fastifyRealtime }
+export { Realtime } from './realtime'
+export { BroadcastOperator } from './hub/broadcast-operator'
+export type { RealtimeClient } from './hub/connection'
+export type { EventHandler } from './hub/event-handlers'
+export type { Bus, EnvelopeListener } from './bus/bus'
+export type { Envelope, EmitEnvelope, EmitTarget } from './bus/envelope'
+export { MemoryBroker, MemoryBus } from './bus/memory-bus'
+export { RealtimeError, RealtimeConfigError, WIRE_ERRORS, CLOSE_CODES, type WireErrorCode } from './errors'
+export type { RealtimeOptions, AuthOptions, RateLimit, OriginPolicy } from './options'
+export type { ClientFrame, ServerFrame, FrameId, WelcomePayload } from './protocol/frames'
+export { WS_SUBPROTOCOL, BEARER_SUBPROTOCOL_PREFIX } from './auth/token'
+export { redactTokenFromUrl } from './auth/redact-log'
+export type { Room, ConnectionId, NodeId, TransportName, RealtimeUser, Identity } from './types'
+
+// CommonJS: `require('fastify-realtime')` returns the plugin itself, carrying every named export.
+module.exports = Object.assign(fastifyRealtime, exports)

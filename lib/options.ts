@@ -1,0 +1,160 @@
+import type { FastifyJWTOptions } from '@fastify/jwt'
+import type { Bus } from './bus/bus'
+import { invalidOption } from './errors'
+import type { RealtimeClient } from './hub/connection'
+import type { RealtimeUser, Room } from './types'
+
+export const DEFAULT_WS_PATH = '/ws'
+export const DEFAULT_MAX_PAYLOAD = 64 * 1024
+export const DEFAULT_HEARTBEAT_INTERVAL = 25_000
+export const DEFAULT_MAX_ROOMS_PER_CONNECTION = 100
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
+export const DEFAULT_CONNECTION_RATE_LIMIT = { max: 30, timeWindow: 60_000 }
+export const DEFAULT_MESSAGE_RATE_LIMIT = { max: 100, timeWindow: 10_000 }
+export const DEFAULT_MAX_BAD_FRAMES = 10
+export const DEFAULT_CLOSE_TIMEOUT = 5_000
+
+export interface RateLimit {
+  /** Requests (or frames) allowed per window. */
+  max: number
+  /** Window length in milliseconds. */
+  timeWindow: number
+}
+
+export type OriginPolicy = readonly string[] | ((origin: string) => boolean)
+
+export interface AuthOptions {
+  /** Refuse handshakes without a valid token (default true). With false, token-less clients are anonymous. */
+  required?: boolean
+  /** Reads the user id from a verified payload (default: `payload.sub`). */
+  userId?: (payload: RealtimeUser) => string | number | undefined | null
+  /** Refuse tokens that carry no `exp` claim (default true). */
+  requireExpiry?: boolean
+}
+
+export interface RealtimeOptions {
+  /** Options for @fastify/jwt. Omit when the app registered @fastify/jwt itself. */
+  jwt?: FastifyJWTOptions
+  auth?: AuthOptions
+  /** The raw WebSocket JSON endpoint, or false to disable it. */
+  ws?: { path?: string } | false
+  /** A bus to share rooms with other nodes (default: a private in-process bus). */
+  bus?: Bus
+  /** Allowed `Origin` values (or a predicate), checked on every handshake. Unset: any origin. */
+  allowedOrigins?: OriginPolicy
+  /** Handshakes per IP per window, checked before the upgrade; false disables it. */
+  connectionRateLimit?: RateLimit | false
+  /** Inbound frames per connection per window; false disables it. */
+  messageRateLimit?: RateLimit | false
+  /** Malformed frames tolerated per connection per minute before closing with 4400. */
+  maxBadFrames?: number
+  /** Milliseconds between heartbeat pings; a client that misses one is terminated. */
+  heartbeatInterval?: number
+  /** Largest inbound frame in bytes; bigger frames close the connection with 1009. */
+  maxPayload?: number
+  /** Rooms one connection may be in, its own `user:` room and auto-joined rooms included. */
+  maxRoomsPerConnection?: number
+  /** Outbound bytes buffered for one client before it is closed as a slow consumer (4408). */
+  maxBufferedBytes?: number
+  /** Milliseconds `app.close()` waits for clients to acknowledge the 1001 close before terminating them. */
+  closeTimeout?: number
+  /** Rooms a client joins on connect, besides `user:{id}`. */
+  autoJoin?: (user: RealtimeUser | null, client: RealtimeClient) => Room[] | Promise<Room[]>
+  /** Decides client `join` requests (default: any authenticated user may join any non-`user:` room). */
+  canJoin?: (user: RealtimeUser | null, room: Room, client: RealtimeClient) => boolean | Promise<boolean>
+}
+
+export interface ResolvedOptions {
+  readonly jwt: FastifyJWTOptions | undefined
+  readonly auth: { readonly required: boolean, readonly userId: (payload: RealtimeUser) => string | number | undefined | null, readonly requireExpiry: boolean }
+  readonly ws: { readonly path: string } | false
+  readonly bus: Bus | undefined
+  readonly allowedOrigins: OriginPolicy | undefined
+  readonly connectionRateLimit: RateLimit | false
+  readonly messageRateLimit: RateLimit | false
+  readonly maxBadFrames: number
+  readonly heartbeatInterval: number
+  readonly maxPayload: number
+  readonly maxRoomsPerConnection: number
+  readonly maxBufferedBytes: number
+  readonly closeTimeout: number
+  readonly autoJoin: RealtimeOptions['autoJoin']
+  readonly canJoin: NonNullable<RealtimeOptions['canJoin']>
+}
+
+const isAuthenticated = (user: RealtimeUser | null): boolean => user !== null
+const subjectOf = (payload: RealtimeUser): string | number | undefined => payload.sub
+
+/** Validates options once and returns them frozen with defaults filled in. Throws a coded error naming the bad option. */
+export function resolveOptions (options: RealtimeOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object')
+  const auth = options.auth ?? {}
+  return Object.freeze({
+    jwt: optionalObject('jwt', options.jwt),
+    auth: Object.freeze({
+      required: optionalBoolean('auth.required', auth.required, true),
+      userId: optionalFunction('auth.userId', auth.userId) ?? subjectOf,
+      requireExpiry: optionalBoolean('auth.requireExpiry', auth.requireExpiry, true)
+    }),
+    ws: resolveWs(options.ws),
+    bus: optionalObject('bus', options.bus),
+    allowedOrigins: resolveOrigins(options.allowedOrigins),
+    connectionRateLimit: resolveRateLimit('connectionRateLimit', options.connectionRateLimit, DEFAULT_CONNECTION_RATE_LIMIT),
+    messageRateLimit: resolveRateLimit('messageRateLimit', options.messageRateLimit, DEFAULT_MESSAGE_RATE_LIMIT),
+    maxBadFrames: positiveInteger('maxBadFrames', options.maxBadFrames, DEFAULT_MAX_BAD_FRAMES),
+    heartbeatInterval: positiveInteger('heartbeatInterval', options.heartbeatInterval, DEFAULT_HEARTBEAT_INTERVAL),
+    maxPayload: positiveInteger('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD),
+    maxRoomsPerConnection: positiveInteger('maxRoomsPerConnection', options.maxRoomsPerConnection, DEFAULT_MAX_ROOMS_PER_CONNECTION),
+    maxBufferedBytes: positiveInteger('maxBufferedBytes', options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES),
+    closeTimeout: positiveInteger('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT),
+    autoJoin: optionalFunction('autoJoin', options.autoJoin),
+    canJoin: optionalFunction('canJoin', options.canJoin) ?? isAuthenticated
+  })
+}
+
+function resolveWs (ws: RealtimeOptions['ws']): ResolvedOptions['ws'] {
+  if (ws === false) return false
+  const path = optionalObject('ws', ws)?.path ?? DEFAULT_WS_PATH
+  if (typeof path !== 'string' || !path.startsWith('/')) throw invalidOption('ws.path', 'a path starting with "/"')
+  return Object.freeze({ path })
+}
+
+function resolveOrigins (origins: OriginPolicy | undefined): OriginPolicy | undefined {
+  if (origins === undefined || typeof origins === 'function') return origins
+  if (!Array.isArray(origins) || !origins.every((origin) => typeof origin === 'string')) {
+    throw invalidOption('allowedOrigins', 'an array of origin strings or a predicate function')
+  }
+  return Object.freeze([...origins])
+}
+
+function resolveRateLimit (name: string, value: RateLimit | false | undefined, fallback: RateLimit): RateLimit | false {
+  if (value === false) return false
+  if (value === undefined) return Object.freeze({ ...fallback })
+  if (typeof value !== 'object' || value === null) throw invalidOption(name, 'an object { max, timeWindow } or false')
+  return Object.freeze({
+    max: positiveInteger(`${name}.max`, value.max, undefined),
+    timeWindow: positiveInteger(`${name}.timeWindow`, value.timeWindow, undefined)
+  })
+}
+
+function positiveInteger (name: string, value: unknown, fallback: number | undefined): number {
+  if (value === undefined && fallback !== undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw invalidOption(name, 'a positive integer')
+  return value
+}
+
+function optionalBoolean (name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') throw invalidOption(name, 'a boolean')
+  return value
+}
+
+function optionalFunction<T> (name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function') throw invalidOption(name, 'a function')
+  return value
+}
+
+function optionalObject<T> (name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && (typeof value !== 'object' || value === null)) throw invalidOption(name, 'an object')
+  return value
+}

@@ -1,0 +1,72 @@
+/**
+ * The one place that turns text frames into typed client frames and server frames into text.
+ * Decoding never throws: every bad input becomes a `BAD_REQUEST` result carrying the frame id when
+ * one could be read, so the client can match the error to its request.
+ */
+import type { ClientFrame, FrameId, ServerFrame } from './frames'
+import { isValidEventName, isValidFrameId, isValidRoomName } from './names'
+
+export type DecodeResult =
+  | { ok: true, frame: ClientFrame }
+  | { ok: false, message: string, id?: FrameId }
+
+export function decodeClientFrame (text: string): DecodeResult {
+  let value: unknown
+  try {
+    // JSON.parse never assigns through prototypes ("__proto__" becomes an own property), and the
+    // fields below are read one by one into fresh objects, so no payload can pollute a prototype.
+    value = JSON.parse(text)
+  } catch {
+    return { ok: false, message: 'Frame is not valid JSON' }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, message: 'Frame must be a JSON object' }
+  }
+  const fields = value as Record<string, unknown>
+  const rawId = fields.id
+  if (rawId !== undefined && !isValidFrameId(rawId)) {
+    return { ok: false, message: 'Field "id" must be a string of at most 64 characters or an integer' }
+  }
+  const id = rawId as FrameId | undefined
+  const failed = (message: string): DecodeResult => (id === undefined ? { ok: false, message } : { ok: false, message, id })
+
+  switch (fields.type) {
+    case 'join':
+    case 'leave':
+      if (!isValidRoomName(fields.room)) return failed('Field "room" must be a non-empty string of at most 200 characters without control characters')
+      return { ok: true, frame: withId({ type: fields.type, room: fields.room }, id) }
+    case 'emit':
+      if (!isValidEventName(fields.event)) return failed('Field "event" must be a non-empty string of at most 100 characters without control characters')
+      return { ok: true, frame: withId({ type: 'emit', event: fields.event, data: fields.data }, id) }
+    case 'ping':
+      return { ok: true, frame: withId({ type: 'ping' }, id) }
+    default:
+      return failed('Field "type" must be one of "join", "leave", "emit", "ping"')
+  }
+}
+
+/** The `id` of a frame, if it has a valid one, whatever else is wrong with it. */
+export function peekFrameId (text: string): FrameId | undefined {
+  const result = decodeClientFrame(text)
+  return result.ok ? result.frame.id : result.id
+}
+
+function withId<F extends ClientFrame> (frame: F, id: FrameId | undefined): F {
+  if (id !== undefined) frame.id = id
+  return frame
+}
+
+export function encodeServerFrame (frame: ServerFrame): string {
+  return JSON.stringify(frame)
+}
+
+/** JSON for an event payload; `undefined` travels as `null`. Throws a TypeError for values JSON cannot carry. */
+export function encodeData (data: unknown): string {
+  return JSON.stringify(data) ?? 'null'
+}
+
+/** An `event` frame assembled around already-serialised data, so data is stringified once per emit. */
+export function encodeEventFrame (event: string, dataJson: string, room: string | undefined): string {
+  const roomField = room === undefined ? '' : `,"room":${JSON.stringify(room)}`
+  return `{"type":"event","event":${JSON.stringify(event)}${roomField},"data":${dataJson}}`
+}

@@ -1,0 +1,21 @@
+/** Wire protocol v1 of the raw WebSocket endpoint: one JSON object per text frame. */
+import type { WireErrorCode } from '../errors'
+import type { ConnectionId, RealtimeUser, Room } from '../types'
+
+/** Correlates a client frame with the server's `ack`, `error` or `pong`. */
+export type FrameId = string | number
+
+export type ClientFrame =
+  | { type: 'join', room: Room, id?: FrameId }
+  | { type: 'leave', room: Room, id?: FrameId }
+  | { type: 'emit', event: string, data: unknown, id?: FrameId }
+  | { type: 'ping', id?: FrameId }
+
+export type ServerFrame =
+  | { type: 'welcome', connectionId: ConnectionId, user: RealtimeUser | null, rooms: Room[] }
+  | { type: 'event', event: string, data: unknown, room?: Room }
+  | { type: 'ack', id: FrameId, data: unknown }
+  | { type: 'error', id?: FrameId, code: WireErrorCode, message: string }
+  | { type: 'pong', id?: FrameId }
+
+export type WelcomePayload = Omit<Extract<ServerFrame, { type: 'welcome' }>, 'type'>

@@ -1,0 +1,189 @@
+import type { Duplex } from 'node:stream'
+import WebSocket from 'ws'
+import { CLOSE_CODES, RealtimeError } from '../../errors'
+import { BaseConnection } from '../../hub/connection'
+import type { OutboundEvent } from '../../hub/outbound-event'
+import { encodeEventFrame, encodeServerFrame, peekFrameId } from '../../protocol/codec'
+import type { FrameId, ServerFrame } from '../../protocol/frames'
+import { WindowCounter } from '../../throttle/window-counter'
+import type { ConnectionId, Identity } from '../../types'
+import { frameText, writeCoalesced } from './frame-writer'
+import type { Gateway } from '../../gateway'
+import { handleFrame } from './ws-inbound'
+
+const BAD_FRAME_WINDOW_MS = 60_000
+// setTimeout cannot wait longer than this; longer token lifetimes are re-armed in steps.
+const MAX_TIMER_DELAY = 2 ** 31 - 1
+
+/** Encodes an event as a pre-framed ws message; used as the `encodeOnce` key for every ws recipient. */
+function frameEvent (message: OutboundEvent): Buffer {
+  return frameText(encodeEventFrame(message.event, message.dataJson, message.room))
+}
+
+interface PendingFrame {
+  data: Buffer
+  isBinary: boolean
+}
+
+/**
+ * One raw WebSocket client. Outbound frames are written pre-framed and coalesced straight to the
+ * upgraded TCP socket (the same socket ws writes its control frames to, so order is kept).
+ * Inbound frames are handled strictly in order: a frame that waits on something asynchronous
+ * (an async `canJoin`, async setup) holds back the frames behind it, which are never dropped.
+ */
+export class WsConnection extends BaseConnection {
+  readonly transport = 'ws'
+  private readonly ws: WebSocket
+  private readonly socket: Duplex
+  readonly gateway: Gateway
+  private readonly messageLimit: WindowCounter | undefined
+  private readonly badFrames: WindowCounter
+  private readonly expiresAt: number | null
+  private alive = true
+  private paused = true
+  private backlog: PendingFrame[] | undefined
+  private expiryTimer: NodeJS.Timeout | undefined
+
+  constructor (id: ConnectionId, identity: Identity, gateway: Gateway, ws: WebSocket, socket: Duplex) {
+    super(id, identity, gateway.hub)
+    this.gateway = gateway
+    this.ws = ws
+    this.socket = socket
+    this.expiresAt = identity.expiresAt
+    const { messageRateLimit, maxBadFrames } = gateway.options
+    this.messageLimit = messageRateLimit === false ? undefined : new WindowCounter(messageRateLimit)
+    this.badFrames = new WindowCounter({ max: maxBadFrames, timeWindow: BAD_FRAME_WINDOW_MS })
+  }
+
+  get isOpen (): boolean {
+    return this.ws.readyState === WebSocket.OPEN
+  }
+
+  deliver (message: OutboundEvent): void {
+    if (this.isOpen) this.write(message.encodeOnce(frameEvent))
+  }
+
+  send (frame: ServerFrame): void {
+    if (this.isOpen) this.write(frameText(encodeServerFrame(frame)))
+  }
+
+  sendError (id: FrameId | undefined, error: RealtimeError): void {
+    this.send(id === undefined
+      ? { type: 'error', code: error.code, message: error.message }
+      : { type: 'error', id, code: error.code, message: error.message })
+  }
+
+  private write (frame: Buffer): void {
+    writeCoalesced(this.socket, frame)
+    if (this.socket.writableLength > this.gateway.options.maxBufferedBytes) {
+      this.gateway.stats.slowConsumerDisconnects++
+      this.gateway.log.warn({ connectionId: this.id, bufferedBytes: this.socket.writableLength }, 'fastify-realtime: closing a slow consumer')
+      this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer')
+    }
+  }
+
+  close (code: number, reason: string): void {
+    this.ws.close(code, reason)
+  }
+
+  terminate (): void {
+    this.ws.terminate()
+  }
+
+  disconnect (): void {
+    this.close(1000, 'disconnected by server')
+  }
+
+  onHeartbeat (): void {
+    if (!this.alive) {
+      this.terminate()
+      return
+    }
+    this.alive = false
+    this.ws.ping()
+  }
+
+  markAlive (): void {
+    this.alive = true
+  }
+
+  /** Starts delivering: called once setup (auto-joined rooms, welcome) is done. */
+  resume (): void {
+    this.paused = false
+    this.drainBacklog()
+    this.armExpiry()
+  }
+
+  /** Pauses inbound handling until `release()`; the frame being handled waits on something async. */
+  hold (): void {
+    this.paused = true
+  }
+
+  release (): void {
+    this.paused = false
+    this.drainBacklog()
+  }
+
+  receive (data: Buffer, isBinary: boolean): void {
+    this.alive = true
+    const now = Date.now()
+    if (data.length > this.gateway.options.maxPayload) {
+      // Only reachable when the app's own @fastify/websocket allows bigger frames than we do.
+      this.close(CLOSE_CODES.TOO_LARGE, 'frame too large')
+      return
+    }
+    const overLimit = this.messageLimit?.hit(now) ?? 0
+    if (overLimit > 0) {
+      this.refuseOverLimit(overLimit, data, isBinary)
+      return
+    }
+    if (this.paused) {
+      (this.backlog ??= []).push({ data, isBinary })
+      return
+    }
+    handleFrame(this, data, isBinary)
+  }
+
+  /** Counts a malformed frame and closes with 4400 once there were too many in a minute. */
+  rejectBadFrame (id: FrameId | undefined, message: string): void {
+    if (this.badFrames.hit(Date.now()) > 0) {
+      this.close(CLOSE_CODES.REPEATED_BAD_FRAMES, 'too many malformed frames')
+      return
+    }
+    this.sendError(id, new RealtimeError('BAD_REQUEST', message))
+  }
+
+  private refuseOverLimit (overLimit: number, data: Buffer, isBinary: boolean): void {
+    const limit = this.messageLimit as WindowCounter
+    if (overLimit > limit.max) {
+      this.close(CLOSE_CODES.FLOODING, 'message rate limit exceeded repeatedly')
+      return
+    }
+    this.sendError(isBinary ? undefined : peekFrameId(data.toString()), new RealtimeError('RATE_LIMITED', 'Message rate limit exceeded; frame dropped'))
+  }
+
+  private drainBacklog (): void {
+    while (!this.paused && this.backlog !== undefined && this.backlog.length > 0 && this.isOpen) {
+      const next = this.backlog.shift() as PendingFrame
+      handleFrame(this, next.data, next.isBinary)
+    }
+  }
+
+  private armExpiry (): void {
+    if (this.expiresAt === null) return
+    const delay = this.expiresAt - Date.now()
+    if (delay <= 0) {
+      this.close(CLOSE_CODES.UNAUTHORIZED, 'token expired')
+      return
+    }
+    this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(delay, MAX_TIMER_DELAY))
+    this.expiryTimer.unref()
+  }
+
+  /** Called once ws reports the connection closed. */
+  onClosed (): void {
+    clearTimeout(this.expiryTimer)
+    this.backlog = undefined
+    this.gateway.hub.unregister(this)
+  }
+}

@@ -1,0 +1,66 @@
+import { RealtimeError } from '../../errors'
+import { decodeClientFrame } from '../../protocol/codec'
+import type { ClientFrame, FrameId } from '../../protocol/frames'
+import type { WsConnection } from './ws-connection'
+
+/** Handles one inbound frame of the JSON protocol; every outcome is answered with a frame. */
+export function handleFrame (connection: WsConnection, data: Buffer, isBinary: boolean): void {
+  if (isBinary) {
+    connection.rejectBadFrame(undefined, 'Binary frames are not supported; send JSON text frames')
+    return
+  }
+  const result = decodeClientFrame(data.toString())
+  if (!result.ok) {
+    connection.rejectBadFrame(result.id, result.message)
+    return
+  }
+  handleClientFrame(connection, result.frame)
+}
+
+function handleClientFrame (connection: WsConnection, frame: ClientFrame): void {
+  switch (frame.type) {
+    case 'ping':
+      connection.send(frame.id === undefined ? { type: 'pong' } : { type: 'pong', id: frame.id })
+      return
+    case 'emit':
+      connection.gateway.handlers.dispatch(connection, frame.event, frame.data).then(
+        (result) => { if (frame.id !== undefined) sendAck(connection, frame.id, result) },
+        (err: RealtimeError) => connection.sendError(frame.id, err)
+      )
+      return
+    case 'leave':
+      try {
+        connection.gateway.rooms.requestLeave(connection, frame.room)
+        if (frame.id !== undefined) sendAck(connection, frame.id, { room: frame.room })
+      } catch (err) {
+        connection.sendError(frame.id, err as RealtimeError)
+      }
+      return
+    case 'join':
+      // Frames behind a join wait for it, so a client that joins and then emits sees its join applied.
+      connection.hold()
+      connection.gateway.rooms.requestJoin(connection, frame.room)
+        .then(
+          () => { if (frame.id !== undefined) sendAck(connection, frame.id, { room: frame.room }) },
+          (err: unknown) => connection.sendError(frame.id, asRealtimeError(connection, err))
+        )
+        .finally(() => connection.release())
+  }
+}
+
+function sendAck (connection: WsConnection, id: FrameId, data: unknown): void {
+  try {
+    connection.send({ type: 'ack', id, data })
+  } catch (err) {
+    // The handler returned something JSON cannot carry (a BigInt, a cycle).
+    connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: ack value is not serialisable')
+    connection.sendError(id, new RealtimeError('INTERNAL'))
+  }
+}
+
+/** A canJoin that throws is the app's bug: log it and tell the client INTERNAL. */
+function asRealtimeError (connection: WsConnection, err: unknown): RealtimeError {
+  if (err instanceof RealtimeError) return err
+  connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: canJoin failed')
+  return new RealtimeError('INTERNAL')
+}

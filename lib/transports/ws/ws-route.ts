@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import type WebSocket from 'ws'
+import { CLOSE_CODES, RealtimeError } from '../../errors'
+import type { Gateway } from '../../gateway'
+import { admit } from '../../hub/admission'
+import { ANONYMOUS } from '../../auth/verify-token'
+import { WsConnection } from './ws-connection'
+
+const CONNECTION = Symbol('fastify-realtime.connection')
+
+type TrackedSocket = WebSocket & { [CONNECTION]: WsConnection }
+
+/**
+ * The raw WebSocket endpoint: a GET route whose hooks (origin check, handshake throttle, then JWT
+ * verification in preValidation) answer with an HTTP error before any 101 is sent.
+ */
+export function registerWsRoute (instance: FastifyInstance, gateway: Gateway, path: string, handshakeChecks: onRequestAsyncHookHandler[]): void {
+  instance.route({
+    method: 'GET',
+    url: path,
+    // The plugin's own per-IP throttle is in handshakeChecks; an app-wide @fastify/rate-limit must not pre-empt it.
+    config: { rateLimit: false },
+    onRequest: handshakeChecks,
+    preValidation: async (request) => {
+      request.realtimeIdentity = await gateway.authenticator.identifyRequest(request)
+    },
+    handler: upgradeRequired,
+    wsHandler: (socket, request) => accept(gateway, socket, request)
+  })
+}
+
+async function upgradeRequired (_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const refusal = new RealtimeError('BAD_REQUEST', 'This endpoint only accepts WebSocket upgrades')
+  await reply.code(426).header('upgrade', 'websocket').send({ ...refusal.toHttpBody(), statusCode: 426 })
+}
+
+function accept (gateway: Gateway, socket: WebSocket, request: FastifyRequest): void {
+  const connection = new WsConnection(randomUUID(), request.realtimeIdentity ?? ANONYMOUS, gateway, socket, request.raw.socket)
+  const tracked = socket as TrackedSocket
+  tracked[CONNECTION] = connection
+  // Shared listeners (not closures per connection) find their connection through the symbol.
+  socket.on('message', onMessage)
+  socket.on('pong', onPong)
+  socket.on('close', onClose)
+  admit(connection, gateway, () => connection.isOpen).then((welcome) => {
+    if (welcome === undefined) return
+    connection.send({ type: 'welcome', ...welcome })
+    connection.resume()
+  }, (err: unknown) => {
+    gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: connection setup (autoJoin) failed')
+    connection.close(CLOSE_CODES.INTERNAL, 'setup failed')
+  })
+}
+
+function onMessage (this: WebSocket, data: Buffer, isBinary: boolean): void {
+  const connection = connectionOf(this)
+  try {
+    connection.receive(data, isBinary)
+  } catch (err) {
+    // A bug of ours must cost this client a frame, never the process.
+    connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: failed to handle a frame')
+    connection.sendError(undefined, new RealtimeError('INTERNAL'))
+  }
+}
+
+function onPong (this: WebSocket): void {
+  connectionOf(this).markAlive()
+}
+
+function onClose (this: WebSocket): void {
+  connectionOf(this).onClosed()
+}
+
+function connectionOf (socket: WebSocket): WsConnection {
+  return (socket as TrackedSocket)[CONNECTION]
+}

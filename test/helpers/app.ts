@@ -1,0 +1,33 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Test } from 'tap'
+import realtime, { type RealtimeOptions } from '../../lib/index'
+
+export const SECRET = 'test-secret-that-is-long-enough-for-hs256'
+
+export interface TestServer {
+  app: FastifyInstance
+  /** http://127.0.0.1:port */
+  httpUrl: string
+  /** ws://127.0.0.1:port/ws */
+  wsUrl: string
+  /** A token for `sub`, valid for an hour unless `claims` says otherwise. */
+  token: (sub: string | number, claims?: Record<string, unknown>) => string
+}
+
+/** Builds an app with the plugin on a free port of 127.0.0.1 and closes it when the test ends. */
+export async function startServer (t: Test, options: RealtimeOptions = {}, fastifyOptions: FastifyServerOptions = {}, setup?: (app: FastifyInstance) => void | Promise<void>): Promise<TestServer> {
+  const app = Fastify(fastifyOptions)
+  await app.register(realtime, { jwt: { secret: SECRET }, ...options })
+  await setup?.(app)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => app.close())
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('server has no port')
+  const path = options.ws === false ? '/ws' : options.ws?.path ?? '/ws'
+  return {
+    app,
+    httpUrl: `http://127.0.0.1:${address.port}`,
+    wsUrl: `ws://127.0.0.1:${address.port}${path}`,
+    token: (sub, claims = {}) => app.jwt.sign({ sub, ...claims }, { expiresIn: '1h' })
+  }
+}
