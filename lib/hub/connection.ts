@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors'
+import { CLOSE_CODES, invalidArgument } from '../errors'
 import { encodeData } from '../protocol/codec'
 import { isValidEventName } from '../protocol/names'
 import type { ConnectionId, Identity, RealtimeUser, Room, TransportName } from '../types'
@@ -44,7 +44,10 @@ export interface Membership extends EmitSink {
   leave (connection: Connection, room: Room): void
 }
 
-/** The client API, written once for both transports; they add delivery and closing. */
+// setTimeout cannot wait longer than this; longer token lifetimes are re-armed in steps.
+const MAX_TIMER_DELAY = 2 ** 31 - 1
+
+/** The client API and token expiry, written once for both transports; they add delivery and closing. */
 export abstract class BaseConnection implements Connection {
   readonly id: ConnectionId
   readonly user: RealtimeUser | null
@@ -52,12 +55,33 @@ export abstract class BaseConnection implements Connection {
   readonly rooms = new Set<Room>()
   abstract readonly transport: TransportName
   protected readonly membership: Membership
+  private expiresAt: number | null
+  private expiryTimer: NodeJS.Timeout | undefined
 
   constructor (id: ConnectionId, identity: Identity, membership: Membership) {
     this.id = id
     this.user = identity.user
     this.userId = identity.userId
+    this.expiresAt = identity.expiresAt
     this.membership = membership
+  }
+
+  /** Closes the connection with 4401 when its token expires. Transports call it once the client is admitted. */
+  protected armExpiry (): void {
+    if (this.expiresAt === null) return
+    const delay = this.expiresAt - Date.now()
+    if (delay <= 0) {
+      this.close(CLOSE_CODES.UNAUTHORIZED, 'token expired')
+      return
+    }
+    this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(delay, MAX_TIMER_DELAY))
+    this.expiryTimer.unref()
+  }
+
+  /** Transports call it when the connection has closed. */
+  protected disarmExpiry (): void {
+    clearTimeout(this.expiryTimer)
+    this.expiryTimer = undefined
   }
 
   abstract deliver (message: OutboundEvent): void

@@ -12,8 +12,6 @@ import type { Gateway } from '../../gateway'
 import { handleFrame } from './ws-inbound'
 
 const BAD_FRAME_WINDOW_MS = 60_000
-// setTimeout cannot wait longer than this; longer token lifetimes are re-armed in steps.
-const MAX_TIMER_DELAY = 2 ** 31 - 1
 
 /** Encodes an event as a pre-framed ws message; used as the `encodeOnce` key for every ws recipient. */
 function frameEvent (message: OutboundEvent): Buffer {
@@ -38,18 +36,15 @@ export class WsConnection extends BaseConnection {
   readonly gateway: Gateway
   private readonly messageLimit: WindowCounter | undefined
   private readonly badFrames: WindowCounter
-  private readonly expiresAt: number | null
   private alive = true
   private paused = true
   private backlog: PendingFrame[] | undefined
-  private expiryTimer: NodeJS.Timeout | undefined
 
   constructor (id: ConnectionId, identity: Identity, gateway: Gateway, ws: WebSocket, socket: Duplex) {
     super(id, identity, gateway.hub)
     this.gateway = gateway
     this.ws = ws
     this.socket = socket
-    this.expiresAt = identity.expiresAt
     const { messageRateLimit, maxBadFrames } = gateway.options
     this.messageLimit = messageRateLimit === false ? undefined : new WindowCounter(messageRateLimit)
     this.badFrames = new WindowCounter({ max: maxBadFrames, timeWindow: BAD_FRAME_WINDOW_MS })
@@ -169,20 +164,9 @@ export class WsConnection extends BaseConnection {
     }
   }
 
-  private armExpiry (): void {
-    if (this.expiresAt === null) return
-    const delay = this.expiresAt - Date.now()
-    if (delay <= 0) {
-      this.close(CLOSE_CODES.UNAUTHORIZED, 'token expired')
-      return
-    }
-    this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(delay, MAX_TIMER_DELAY))
-    this.expiryTimer.unref()
-  }
-
   /** Called once ws reports the connection closed. */
   onClosed (): void {
-    clearTimeout(this.expiryTimer)
+    this.disarmExpiry()
     this.backlog = undefined
     this.gateway.hub.unregister(this)
   }
