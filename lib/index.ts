@@ -17,6 +17,8 @@ import { closeAllConnections } from './hub/shutdown'
 import { resolveOptions, type RealtimeOptions } from './options'
 import { Realtime } from './realtime'
 import { createHandshakeThrottle } from './throttle/handshake-throttle'
+import { registerEngineRoutes } from './transports/socketio/engine-routes'
+import { createSocketIo } from './transports/socketio/socketio-server'
 import { registerWsRoute } from './transports/ws/ws-route'
 import type { Identity } from './types'
 
@@ -52,10 +54,11 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
     log,
     stats: { slowConsumerDisconnects: 0 }
   }
-  fastify.decorate('realtime', new Realtime(gateway))
+  const socketIo = options.socketio === false ? undefined : createSocketIo(gateway, options.socketio)
+  fastify.decorate('realtime', new Realtime(gateway, socketIo?.io))
   fastify.decorateRequest('realtimeIdentity', null)
 
-  if (options.ws !== false && !fastify.hasDecorator('websocketServer')) {
+  if ((options.ws !== false || options.socketio !== false) && !fastify.hasDecorator('websocketServer')) {
     await fastify.register(fastifyWebsocket, {
       options: { maxPayload: options.maxPayload, perMessageDeflate: false, clientTracking: false, handleProtocols: selectSubprotocol }
     })
@@ -66,16 +69,21 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
   await fastify.register(async function realtimeEndpoints (instance) {
     redactTokensInRequestLogs(instance)
     instance.setErrorHandler(sendHandshakeError)
+    const checkOrigin = options.allowedOrigins === undefined ? undefined : createOriginCheck(options.allowedOrigins)
+    const throttle = options.connectionRateLimit === false ? undefined : await createHandshakeThrottle(instance, options.connectionRateLimit)
     const handshakeChecks: onRequestAsyncHookHandler[] = []
-    if (options.allowedOrigins !== undefined) handshakeChecks.push(createOriginCheck(options.allowedOrigins))
-    if (options.connectionRateLimit !== false) handshakeChecks.push(await createHandshakeThrottle(instance, options.connectionRateLimit))
+    if (checkOrigin !== undefined) handshakeChecks.push(checkOrigin)
+    if (throttle !== undefined) handshakeChecks.push(throttle)
     if (options.ws !== false) registerWsRoute(instance, gateway, options.ws.path, handshakeChecks)
+    if (socketIo !== undefined) registerEngineRoutes(instance, socketIo, { checkOrigin, throttle })
   })
 
   const stopHeartbeat = startHeartbeat(hub, options.heartbeatInterval)
   fastify.addHook('preClose', async () => {
     stopHeartbeat()
     await closeAllConnections(hub, options.closeTimeout)
+    // Then whatever Socket.IO still holds: sessions that never joined the namespace, other namespaces.
+    await socketIo?.io.close()
   })
   fastify.addHook('onClose', async () => {
     // A bus the app passed in is the app's to close.
@@ -102,7 +110,7 @@ export type { Bus, EnvelopeListener } from './bus/bus'
 export type { Envelope, EmitEnvelope, EmitTarget } from './bus/envelope'
 export { MemoryBroker, MemoryBus } from './bus/memory-bus'
 export { RealtimeError, RealtimeConfigError, WIRE_ERRORS, CLOSE_CODES, type WireErrorCode } from './errors'
-export type { RealtimeOptions, AuthOptions, RateLimit, OriginPolicy } from './options'
+export type { RealtimeOptions, AuthOptions, RateLimit, OriginPolicy, SocketIoOptions } from './options'
 export type { ClientFrame, ServerFrame, FrameId, WelcomePayload } from './protocol/frames'
 export { WS_SUBPROTOCOL, BEARER_SUBPROTOCOL_PREFIX } from './auth/token'
 export { redactTokenFromUrl } from './auth/redact-log'

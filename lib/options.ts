@@ -1,4 +1,5 @@
 import type { FastifyJWTOptions } from '@fastify/jwt'
+import type { ServerOptions as EngineServerOptions } from 'engine.io'
 import type { Bus } from './bus/bus'
 import { invalidOption } from './errors'
 import type { RealtimeClient } from './hub/connection'
@@ -13,6 +14,12 @@ export const DEFAULT_CONNECTION_RATE_LIMIT = { max: 30, timeWindow: 60_000 }
 export const DEFAULT_MESSAGE_RATE_LIMIT = { max: 100, timeWindow: 10_000 }
 export const DEFAULT_MAX_BAD_FRAMES = 10
 export const DEFAULT_CLOSE_TIMEOUT = 5_000
+export const DEFAULT_SOCKETIO_PATH = '/socket.io'
+export const DEFAULT_SOCKETIO_NAMESPACE = '/'
+/** Socket.IO's own default is 45 s; a client that opened a session and never connects holds it that long. */
+export const DEFAULT_SOCKETIO_CONNECT_TIMEOUT = 10_000
+export const DEFAULT_SOCKETIO_PING_TIMEOUT = 20_000
+export const DEFAULT_SOCKETIO_UPGRADE_TIMEOUT = 10_000
 
 export interface RateLimit {
   /** Requests (or frames) allowed per window. */
@@ -32,12 +39,36 @@ export interface AuthOptions {
   requireExpiry?: boolean
 }
 
+/** The engine.io options the Socket.IO endpoint passes through as they are. */
+type EnginePassThroughOptions = Pick<EngineServerOptions, 'allowRequest' | 'allowUpgrades' | 'cookie' | 'cors' | 'httpCompression'>
+
+export interface SocketIoOptions extends EnginePassThroughOptions {
+  /** Where engine.io is served; clients use the same `path` option (default `/socket.io`). */
+  path?: string
+  /** The namespace clients connect to (default `/`). */
+  namespace?: string
+  /** Transports offered (default both). `['polling']` suits proxies that block WebSockets. */
+  transports?: Array<'polling' | 'websocket'>
+  /** Largest polling request body in bytes (default: `maxPayload`). WebSocket frames are capped by `maxPayload`. */
+  maxHttpBufferSize?: number
+  /** Milliseconds between engine.io pings (default: `heartbeatInterval`). */
+  pingInterval?: number
+  /** Milliseconds a client has to answer a ping before it is dropped (default 20 s). */
+  pingTimeout?: number
+  /** Milliseconds a polling→WebSocket upgrade may take (default 10 s). */
+  upgradeTimeout?: number
+  /** Milliseconds a client has, after the engine.io handshake, to connect to the namespace (default 10 s). */
+  connectTimeout?: number
+}
+
 export interface RealtimeOptions {
   /** Options for @fastify/jwt. Omit when the app registered @fastify/jwt itself. */
   jwt?: FastifyJWTOptions
   auth?: AuthOptions
   /** The raw WebSocket JSON endpoint, or false to disable it. */
   ws?: { path?: string } | false
+  /** The Socket.IO namespace on the same port, or false to disable it. */
+  socketio?: SocketIoOptions | false
   /** A bus to share rooms with other nodes (default: a private in-process bus). */
   bus?: Bus
   /** Allowed `Origin` values (or a predicate), checked on every handshake. Unset: any origin. */
@@ -68,6 +99,7 @@ export interface ResolvedOptions {
   readonly jwt: FastifyJWTOptions | undefined
   readonly auth: { readonly required: boolean, readonly userId: (payload: RealtimeUser) => string | number | undefined | null, readonly requireExpiry: boolean }
   readonly ws: { readonly path: string } | false
+  readonly socketio: ResolvedSocketIoOptions | false
   readonly bus: Bus | undefined
   readonly allowedOrigins: OriginPolicy | undefined
   readonly connectionRateLimit: RateLimit | false
@@ -80,6 +112,17 @@ export interface ResolvedOptions {
   readonly closeTimeout: number
   readonly autoJoin: RealtimeOptions['autoJoin']
   readonly canJoin: NonNullable<RealtimeOptions['canJoin']>
+}
+
+export interface ResolvedSocketIoOptions extends Readonly<EnginePassThroughOptions> {
+  readonly path: string
+  readonly namespace: string
+  readonly transports: ReadonlyArray<'polling' | 'websocket'>
+  readonly maxHttpBufferSize: number
+  readonly pingInterval: number
+  readonly pingTimeout: number
+  readonly upgradeTimeout: number
+  readonly connectTimeout: number
 }
 
 const isAuthenticated = (user: RealtimeUser | null): boolean => user !== null
@@ -107,6 +150,11 @@ export function resolveOptions (options: RealtimeOptions = {}): ResolvedOptions 
     maxRoomsPerConnection: positiveInteger('maxRoomsPerConnection', options.maxRoomsPerConnection, DEFAULT_MAX_ROOMS_PER_CONNECTION),
     maxBufferedBytes: positiveInteger('maxBufferedBytes', options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES),
     closeTimeout: positiveInteger('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT),
+    // After maxPayload and heartbeatInterval, which have been validated by the time this runs.
+    socketio: resolveSocketIo(options.socketio, {
+      maxHttpBufferSize: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      pingInterval: options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL
+    }),
     autoJoin: optionalFunction('autoJoin', options.autoJoin),
     canJoin: optionalFunction('canJoin', options.canJoin) ?? isAuthenticated
   })
@@ -117,6 +165,47 @@ function resolveWs (ws: RealtimeOptions['ws']): ResolvedOptions['ws'] {
   const path = optionalObject('ws', ws)?.path ?? DEFAULT_WS_PATH
   if (typeof path !== 'string' || !path.startsWith('/')) throw invalidOption('ws.path', 'a path starting with "/"')
   return Object.freeze({ path })
+}
+
+const SOCKETIO_OPTION_NAMES = new Set([
+  'path', 'namespace', 'transports', 'maxHttpBufferSize', 'pingInterval', 'pingTimeout', 'upgradeTimeout', 'connectTimeout',
+  'allowRequest', 'allowUpgrades', 'cookie', 'cors', 'httpCompression'
+])
+const SOCKETIO_TRANSPORTS = new Set(['polling', 'websocket'])
+
+function resolveSocketIo (socketio: RealtimeOptions['socketio'], inherited: { maxHttpBufferSize: number, pingInterval: number }): ResolvedOptions['socketio'] {
+  if (socketio === false) return false
+  const given = optionalObject('socketio', socketio) ?? {}
+  // Options we do not pass on (adapter, parser, perMessageDeflate, allowEIO3, …) would break the
+  // shared rooms or the security defaults; refuse them rather than ignore them silently.
+  for (const name of Object.keys(given)) {
+    if (!SOCKETIO_OPTION_NAMES.has(name)) throw invalidOption(`socketio.${name}`, `one of the supported options (${[...SOCKETIO_OPTION_NAMES].join(', ')})`)
+  }
+  const path = given.path ?? DEFAULT_SOCKETIO_PATH
+  // engine.io serves `${path}/`; a trailing slash in the option is the same path.
+  const trimmedPath = typeof path === 'string' ? path.replace(/\/+$/, '') : ''
+  if (!/^\/[^?#]+$/.test(trimmedPath)) throw invalidOption('socketio.path', 'a path starting with "/", other than "/"')
+  const namespace = given.namespace ?? DEFAULT_SOCKETIO_NAMESPACE
+  if (typeof namespace !== 'string' || !/^\/[^?#,]*$/.test(namespace)) throw invalidOption('socketio.namespace', 'a namespace name starting with "/"')
+  const transports = given.transports ?? ['polling', 'websocket']
+  if (!Array.isArray(transports) || transports.length === 0 || !transports.every((name) => SOCKETIO_TRANSPORTS.has(name))) {
+    throw invalidOption('socketio.transports', 'a non-empty array of "polling" and/or "websocket"')
+  }
+  return Object.freeze({
+    path: trimmedPath,
+    namespace,
+    transports: Object.freeze([...new Set(transports)]),
+    maxHttpBufferSize: positiveInteger('socketio.maxHttpBufferSize', given.maxHttpBufferSize, inherited.maxHttpBufferSize),
+    pingInterval: positiveInteger('socketio.pingInterval', given.pingInterval, inherited.pingInterval),
+    pingTimeout: positiveInteger('socketio.pingTimeout', given.pingTimeout, DEFAULT_SOCKETIO_PING_TIMEOUT),
+    upgradeTimeout: positiveInteger('socketio.upgradeTimeout', given.upgradeTimeout, DEFAULT_SOCKETIO_UPGRADE_TIMEOUT),
+    connectTimeout: positiveInteger('socketio.connectTimeout', given.connectTimeout, DEFAULT_SOCKETIO_CONNECT_TIMEOUT),
+    allowRequest: optionalFunction('socketio.allowRequest', given.allowRequest),
+    allowUpgrades: optionalBoolean('socketio.allowUpgrades', given.allowUpgrades, true),
+    cookie: given.cookie,
+    cors: given.cors,
+    httpCompression: given.httpCompression
+  })
 }
 
 function resolveOrigins (origins: OriginPolicy | undefined): OriginPolicy | undefined {

@@ -1,3 +1,4 @@
+import type { Server as SocketIoServer } from 'socket.io'
 import type { EmitTarget } from './bus/envelope'
 import { invalidArgument } from './errors'
 import type { Gateway } from './gateway'
@@ -7,10 +8,17 @@ import { userRoom, type NodeId, type Room } from './types'
 
 /** The server API, decorated as `app.realtime`. */
 export class Realtime {
+  /**
+   * The Socket.IO server (undefined with `socketio: false`), as an escape hatch. In the realtime
+   * namespace, `io.to(room).emit(event, data)` and `socket.join(room)` go through the shared rooms;
+   * see the README for what stays Socket.IO-only.
+   */
+  readonly io: SocketIoServer | undefined
   private readonly gateway: Gateway
   private readonly everyone: BroadcastOperator
 
-  constructor (gateway: Gateway) {
+  constructor (gateway: Gateway, io?: SocketIoServer) {
+    this.io = io
     this.gateway = gateway
     this.everyone = new BroadcastOperator(gateway.hub)
   }

@@ -11,13 +11,16 @@ export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.'
 
 const BEARER_HEADER = /^Bearer\s+(\S+)\s*$/i
 
+/** The token of an `Authorization: Bearer …` header value. */
+export function bearerToken (authorization: unknown): string | undefined {
+  if (typeof authorization !== 'string') return undefined
+  return BEARER_HEADER.exec(authorization)?.[1]
+}
+
 /** Finds the token of a handshake: `Authorization: Bearer`, then `?token=`, then the subprotocol. */
 export function extractToken (request: FastifyRequest): string | undefined {
-  const authorization = request.headers.authorization
-  if (typeof authorization === 'string') {
-    const match = BEARER_HEADER.exec(authorization)
-    if (match !== null) return match[1]
-  }
+  const fromHeader = bearerToken(request.headers.authorization)
+  if (fromHeader !== undefined) return fromHeader
   const query = request.query as Record<string, unknown> | undefined
   if (typeof query?.token === 'string' && query.token !== '') return query.token
   const protocols = request.headers['sec-websocket-protocol']

@@ -1,0 +1,74 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestAsyncHookHandler } from 'fastify'
+import type WebSocket from 'ws'
+import { CLOSE_CODES } from '../../errors'
+import type { FastifyEngine } from './fastify-engine'
+import type { SocketIoEndpoint } from './socketio-server'
+
+export interface EngineRouteChecks {
+  /** Runs for every engine.io request: a cross-site page must not ride an existing session either. */
+  checkOrigin?: onRequestAsyncHookHandler
+  /** The per-IP handshake throttle; requests that continue a session are not counted. */
+  throttle?: onRequestAsyncHookHandler
+}
+
+/**
+ * Serves engine.io through Fastify routes at `${path}/` (the URL socket.io-client requests), so
+ * every polling request and every WebSocket upgrade passes Fastify's hooks first: GET and POST are
+ * handed to engine.io as raw requests, and an upgraded GET hands its WebSocket over.
+ */
+export function registerEngineRoutes (instance: FastifyInstance, { engine, options }: SocketIoEndpoint, checks: EngineRouteChecks): void {
+  const onRequest: onRequestAsyncHookHandler[] = []
+  if (checks.checkOrigin !== undefined) onRequest.push(checks.checkOrigin)
+  if (checks.throttle !== undefined) onRequest.push(countHandshakesOnly(checks.throttle, engine))
+  const serve = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    reply.hijack()
+    engine.handleRequest(request.raw, reply.raw)
+  }
+  const common = {
+    url: `${options.path}/`,
+    // The plugin's own per-IP throttle is in onRequest; an app-wide @fastify/rate-limit must not count polls.
+    config: { rateLimit: false as const },
+    exposeHeadRoute: false,
+    onRequest
+  }
+
+  // Its own context, so the pass-through body parser applies to these routes and nothing else.
+  instance.register(async function engineRoutes (routes) {
+    // engine.io reads polling bodies itself and enforces maxHttpBufferSize on them.
+    routes.removeAllContentTypeParsers()
+    routes.addContentTypeParser('*', leaveBodyToEngine)
+    routes.route({
+      ...common,
+      method: 'GET',
+      handler: serve,
+      wsHandler: (websocket, request) => {
+        engine.acceptWebSocket(request.raw, websocket, (refusal) => closeRefused(websocket, refusal.message))
+      }
+    })
+    // With engine.io's `cors` option its middleware answers preflight requests; otherwise OPTIONS stays the app's.
+    const bodyMethods: HTTPMethods[] = options.cors === undefined ? ['POST'] : ['POST', 'OPTIONS']
+    routes.route({ ...common, method: bodyMethods, handler: serve })
+  })
+}
+
+function leaveBodyToEngine (_request: FastifyRequest, _payload: unknown, done: (err: null) => void): void {
+  done(null)
+}
+
+function closeRefused (websocket: WebSocket, message: string): void {
+  // The 101 has been sent, so the refusal can only be a close frame (engine.io answers 400 before it).
+  websocket.close(CLOSE_CODES.POLICY, message.slice(0, 120))
+}
+
+/**
+ * Long-polling clients make a request every few seconds on one session; only requests that would
+ * start a session count against the per-IP handshake budget. A made-up `sid` does not help a
+ * client dodge it: engine.io refuses unknown sessions, and those requests are counted.
+ */
+function countHandshakesOnly (throttle: onRequestAsyncHookHandler, engine: FastifyEngine): onRequestAsyncHookHandler {
+  return async function throttleHandshakes (request, reply) {
+    const { sid } = request.query as { sid?: unknown }
+    if (engine.hasSession(sid)) return
+    await throttle.call(this, request, reply)
+  }
+}

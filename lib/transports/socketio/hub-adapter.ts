@@ -1,0 +1,99 @@
+import type { Namespace } from 'socket.io'
+import { Adapter, type BroadcastOptions, type Room, type SocketId } from 'socket.io-adapter'
+import { PacketType, type Packet } from 'socket.io-parser'
+import type { EmitTarget } from '../../bus/envelope'
+import type { Hub } from '../../hub/hub'
+import { isValidEventName, isValidRoomName } from '../../protocol/names'
+import { connectionOf } from './socketio-connection'
+
+interface HubEmit {
+  target: EmitTarget
+  event: string
+  data: unknown
+}
+
+/**
+ * A Socket.IO adapter that makes `app.realtime.io` share the hub: in the realtime namespace,
+ * `io.to(room).emit(event, data)` is published through the hub (so it reaches ws members and other
+ * nodes, like `app.realtime.to(room).emit`), and `socket.join` / `socket.leave` move the socket in
+ * the hub's rooms. The in-memory bookkeeping is kept (the connection mirrors its hub rooms into
+ * it), so `socket.rooms`, `fetchSockets()` and the like see the same rooms on this node.
+ *
+ * What the hub cannot carry is left to Socket.IO (its members on this node only): emits with
+ * acks, several arguments or binary data, `local` emits, targets naming socket ids, and every
+ * other namespace.
+ */
+export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof Adapter {
+  return class HubAdapter extends Adapter {
+    private readonly bridged: boolean
+    private readonly namespace: Namespace
+
+    constructor (namespace: Namespace) {
+      super(namespace)
+      this.namespace = namespace
+      this.bridged = namespace.name === realtimeNamespace
+    }
+
+    override broadcast (packet: Packet, options: BroadcastOptions): void {
+      const emit = this.bridged ? this.asHubEmit(packet, options) : undefined
+      if (emit === undefined) super.broadcast(packet, options)
+      else void hub.publish(emit.target, emit.event, emit.data)
+    }
+
+    override addAll (id: SocketId, rooms: Set<Room>): void {
+      super.addAll(id, rooms)
+      const connection = this.connection(id)
+      if (connection === undefined) return
+      for (const room of rooms) if (room !== id) hub.join(connection, room)
+    }
+
+    override del (id: SocketId, room: Room): void {
+      super.del(id, room)
+      const connection = this.connection(id)
+      if (connection !== undefined && room !== id) hub.leave(connection, room)
+    }
+
+    /** The hub connection of a socket, once it is admitted (membership before that would outlive a failed setup). */
+    private connection (id: SocketId): ReturnType<typeof connectionOf> {
+      if (!this.bridged) return undefined
+      const socket = this.namespace.sockets.get(id)
+      const connection = socket === undefined ? undefined : connectionOf(socket)
+      return connection !== undefined && hub.isRegistered(connection) ? connection : undefined
+    }
+
+    private asHubEmit (packet: Packet, options: BroadcastOptions): HubEmit | undefined {
+      const args: unknown = packet.data
+      if (packet.type !== PacketType.EVENT || options.flags?.local === true || !Array.isArray(args) || args.length > 2) return undefined
+      const [event, data] = args as [unknown, unknown]
+      if (!isValidEventName(event) || containsBinary(data, 0)) return undefined
+      const rooms = [...options.rooms]
+      if (!rooms.every((room) => isValidRoomName(room) && !this.sids.has(room))) return undefined
+      const exceptSockets: SocketId[] = []
+      const exceptRooms: Room[] = []
+      for (const room of options.except ?? []) {
+        if (this.sids.has(room)) exceptSockets.push(room)
+        else if (isValidRoomName(room)) exceptRooms.push(room)
+        else return undefined
+      }
+      // `socket.broadcast` / `socket.to()` leave out their own socket; the hub can leave out one connection.
+      if (exceptSockets.length > 1) return undefined
+      const target: EmitTarget = exceptSockets.length === 1
+        ? { rooms, except: exceptRooms, exceptConnectionId: exceptSockets[0], direct: false }
+        : { rooms, except: exceptRooms, direct: false }
+      return { target, event, data }
+    }
+  }
+}
+
+// Deeper than any real payload; a cycle stops here and fails later, in JSON.stringify, as it would in Socket.IO.
+const MAX_BINARY_SEARCH_DEPTH = 32
+
+/** Whether Socket.IO would send `value` as a binary packet, which the hub's JSON cannot carry. */
+function containsBinary (value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null || depth > MAX_BINARY_SEARCH_DEPTH) return false
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value) || value instanceof Blob) return true
+  if (Array.isArray(value)) return value.some((item) => containsBinary(item, depth + 1))
+  const { toJSON } = value as { toJSON?: unknown }
+  if (typeof toJSON === 'function') return containsBinary(toJSON.call(value), depth + 1)
+  return Object.values(value).some((item) => containsBinary(item, depth + 1))
+}

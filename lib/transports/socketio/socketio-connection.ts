@@ -1,0 +1,165 @@
+import type { Socket } from 'socket.io'
+import { CLOSE_CODES, RealtimeError } from '../../errors'
+import type { Gateway } from '../../gateway'
+import { admit } from '../../hub/admission'
+import { BaseConnection } from '../../hub/connection'
+import type { OutboundEvent } from '../../hub/outbound-event'
+import { WindowCounter } from '../../throttle/window-counter'
+import type { Identity } from '../../types'
+import type { EventPacketEncoder } from './event-packet'
+import { MirroredRooms } from './mirrored-rooms'
+
+const BAD_REQUEST_WINDOW_MS = 60_000
+
+/** The callback socket.io-client passes as an event's last argument when it asks for an ack. */
+export type Ack = (...args: unknown[]) => void
+
+/** What a refused request answers with, in the ack or as an `error` event when there is no ack. */
+export interface Refusal {
+  ok: false
+  error: { code: RealtimeError['code'], message: string }
+}
+
+const connections = new WeakMap<Socket, SocketIoConnection>()
+
+/** The connection behind a Socket.IO socket of the realtime namespace, once it authenticated. */
+export function connectionOf (socket: Socket): SocketIoConnection | undefined {
+  return connections.get(socket)
+}
+
+/**
+ * One Socket.IO client. Its id is the socket id, so `welcome.connectionId` matches `socket.id` on
+ * the client. Server events are encoded once per message for every Socket.IO recipient and written
+ * through the socket's engine.io connection, in order with everything else Socket.IO sends it.
+ * Inbound requests run in arrival order: nothing runs before the client is admitted, and a `join`
+ * holds back the requests behind it until it is decided (as on the ws endpoint).
+ */
+export class SocketIoConnection extends BaseConnection {
+  readonly transport = 'socketio'
+  declare readonly rooms: MirroredRooms
+  readonly gateway: Gateway
+  private readonly socket: Socket
+  private readonly encodePacket: EventPacketEncoder
+  private readonly messageLimit: WindowCounter | undefined
+  private readonly badRequests: WindowCounter
+  private admitted = false
+  /** Settles when the requests received so far that hold the queue (admission, joins) are done. */
+  private queue: Promise<void> = Promise.resolve()
+
+  constructor (socket: Socket, identity: Identity, gateway: Gateway, encodePacket: EventPacketEncoder) {
+    super(socket.id, identity, gateway.hub)
+    this.rooms = new MirroredRooms(socket)
+    this.socket = socket
+    this.gateway = gateway
+    this.encodePacket = encodePacket
+    const { messageRateLimit, maxBadFrames } = gateway.options
+    this.messageLimit = messageRateLimit === false ? undefined : new WindowCounter(messageRateLimit)
+    this.badRequests = new WindowCounter({ max: maxBadFrames, timeWindow: BAD_REQUEST_WINDOW_MS })
+    connections.set(socket, this)
+  }
+
+  get isOpen (): boolean {
+    return this.socket.connected
+  }
+
+  /** Joins the hub (autoJoin, `user:` room), then greets the client with `welcome`. Called once, on connect. */
+  start (): void {
+    this.queue = admit(this, this.gateway, () => this.isOpen).then((welcome) => {
+      if (welcome === undefined) return
+      this.admitted = true
+      // Rooms app code joined through `app.realtime.io` while the client was being admitted.
+      for (const room of this.socket.rooms) if (room !== this.id) this.join(room)
+      this.socket.emit('welcome', { ...welcome, rooms: [...this.rooms] })
+      this.armExpiry()
+    }, (err: unknown) => {
+      this.gateway.log.error({ err, connectionId: this.id }, 'fastify-realtime: connection setup (autoJoin) failed')
+      this.close(CLOSE_CODES.INTERNAL, 'setup failed')
+    })
+  }
+
+  /**
+   * Counts one inbound request against the message rate limit. False when it must be dropped:
+   * the client has been told (RATE_LIMITED), or closed with 4429 for sustained flooding.
+   */
+  admitRequest (ack: Ack | undefined): boolean {
+    const overLimit = this.messageLimit?.hit(Date.now()) ?? 0
+    if (overLimit === 0) return true
+    if (overLimit > (this.messageLimit as WindowCounter).max) {
+      this.close(CLOSE_CODES.FLOODING, 'message rate limit exceeded repeatedly')
+    } else {
+      this.refuse(ack, new RealtimeError('RATE_LIMITED', 'Message rate limit exceeded; message dropped'))
+    }
+    return false
+  }
+
+  /** Runs `task` after the requests before it; with `holdsQueue`, the requests after it wait for it too. */
+  enqueue (task: () => Promise<void>, holdsQueue: boolean): void {
+    const run = this.queue.then(async () => {
+      if (this.admitted && this.isOpen) await task()
+    }).catch((err: unknown) => {
+      // Tasks answer their own errors; reaching here is a bug of ours, and it must cost one request only.
+      this.gateway.log.error({ err, connectionId: this.id }, 'fastify-realtime: failed to handle a Socket.IO event')
+    })
+    if (holdsQueue) this.queue = run
+  }
+
+  /** Answers a refused request: through its ack, or with an `error` event when it asked for none. */
+  refuse (ack: Ack | undefined, error: RealtimeError): void {
+    const refusal: Refusal = { ok: false, error: { code: error.code, message: error.message } }
+    if (ack === undefined) this.socket.emit('error', refusal.error)
+    else ack(refusal)
+  }
+
+  /** Refuses a malformed request; too many in a minute close the connection with 4400. */
+  rejectBadRequest (ack: Ack | undefined, message: string): void {
+    if (this.badRequests.hit(Date.now()) > 0) {
+      this.close(CLOSE_CODES.REPEATED_BAD_FRAMES, 'too many malformed requests')
+      return
+    }
+    this.refuse(ack, new RealtimeError('BAD_REQUEST', message))
+  }
+
+  deliver (message: OutboundEvent): void {
+    if (!this.isOpen) return
+    const { packet, options } = message.encodeOnce(this.encodePacket)
+    this.socket.conn.write(packet, options)
+  }
+
+  /**
+   * Ends the connection. A server shutdown drops the transport at once: socket.io-client sees
+   * "transport close" and reconnects, as after any restart (a polling client could not be told
+   * more: the server answers no further polls while it closes). Any other reason is first told to
+   * the client (`disconnect_reason` with the close code the ws endpoint would use), then ends in a
+   * server-side disconnect, which socket.io-client does not retry on its own: a client whose token
+   * expired needs a new one first.
+   */
+  close (code: number, reason: string): void {
+    if (!this.isOpen) return
+    if (code === CLOSE_CODES.SERVER_SHUTDOWN) {
+      this.terminate()
+      return
+    }
+    this.socket.emit('disconnect_reason', { code, reason })
+    this.socket.disconnect(true)
+  }
+
+  terminate (): void {
+    // Discards what is still queued for the client and closes the transport now (a polling
+    // transport sends its close packet if a poll is waiting, and never waits for the next one).
+    this.socket.conn.close(true)
+  }
+
+  disconnect (): void {
+    this.close(1000, 'disconnected by server')
+  }
+
+  onHeartbeat (): void {
+    // engine.io pings Socket.IO clients itself (pingInterval defaults to heartbeatInterval).
+  }
+
+  /** Called once Socket.IO reports the socket disconnected, whatever the reason. */
+  onDisconnected (): void {
+    this.disarmExpiry()
+    this.gateway.hub.unregister(this)
+  }
+}

@@ -1,0 +1,80 @@
+import { RealtimeError } from '../../errors'
+import { isValidEventName } from '../../protocol/names'
+import type { Ack, SocketIoConnection } from './socketio-connection'
+
+const ACCEPTED = Object.freeze({ ok: true })
+
+/**
+ * Handles one event a Socket.IO client emitted: `join` and `leave` (answered `{ ok: true }` or a
+ * refusal), or a client event for the `realtime.on` handlers (the ack receives the handler's
+ * value). Only the first argument after the event name is the event's data.
+ */
+export function handleEvent (connection: SocketIoConnection, event: unknown, args: unknown[]): void {
+  const ack = typeof args.at(-1) === 'function' ? args.pop() as Ack : undefined
+  if (!connection.admitRequest(ack)) return
+  if (!isValidEventName(event)) {
+    connection.rejectBadRequest(ack, 'Event name must be a non-empty string of at most 100 characters without control characters')
+    return
+  }
+  const data = args[0]
+  switch (event) {
+    case 'join':
+      // Requests behind a join wait for it, so a client that joins and then emits sees its join applied.
+      connection.enqueue(() => join(connection, data, ack), true)
+      return
+    case 'leave':
+      connection.enqueue(async () => leave(connection, data, ack), false)
+      return
+    default:
+      connection.enqueue(() => dispatch(connection, event, data, ack), false)
+  }
+}
+
+async function join (connection: SocketIoConnection, room: unknown, ack: Ack | undefined): Promise<void> {
+  try {
+    await connection.gateway.rooms.requestJoin(connection, room)
+  } catch (err) {
+    refuse(connection, ack, err, 'canJoin failed')
+    return
+  }
+  ack?.(ACCEPTED)
+}
+
+function leave (connection: SocketIoConnection, room: unknown, ack: Ack | undefined): void {
+  try {
+    connection.gateway.rooms.requestLeave(connection, room)
+  } catch (err) {
+    refuse(connection, ack, err, 'leave failed')
+    return
+  }
+  ack?.(ACCEPTED)
+}
+
+async function dispatch (connection: SocketIoConnection, event: string, data: unknown, ack: Ack | undefined): Promise<void> {
+  let result: unknown
+  try {
+    result = await connection.gateway.handlers.dispatch(connection, event, data)
+  } catch (err) {
+    refuse(connection, ack, err, 'event handler failed')
+    return
+  }
+  if (ack === undefined) return
+  try {
+    ack(result)
+  } catch (err) {
+    // The handler returned something JSON cannot carry (a BigInt, a cycle); the ack was not sent.
+    connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: ack value is not serialisable')
+    connection.refuse(ack, new RealtimeError('INTERNAL'))
+  }
+}
+
+/** A RealtimeError is the client's answer; anything else is the app's bug: logged, answered INTERNAL. */
+function refuse (connection: SocketIoConnection, ack: Ack | undefined, err: unknown, what: string): void {
+  if (err instanceof RealtimeError) {
+    if (err.code === 'BAD_REQUEST') connection.rejectBadRequest(ack, err.message)
+    else connection.refuse(ack, err)
+    return
+  }
+  connection.gateway.log.error({ err, connectionId: connection.id }, `fastify-realtime: ${what}`)
+  connection.refuse(ack, new RealtimeError('INTERNAL'))
+}

@@ -1,0 +1,64 @@
+import type { ExtendedError, Namespace, Socket } from 'socket.io'
+import { RealtimeError } from '../../errors'
+import type { Gateway } from '../../gateway'
+import type { EventPacketEncoder } from './event-packet'
+import { handshakeToken } from './handshake-token'
+import { connectionOf, SocketIoConnection } from './socketio-connection'
+import { handleEvent } from './socketio-inbound'
+
+/**
+ * Makes a Socket.IO namespace a realtime endpoint: clients authenticate with the same code as on
+ * the ws endpoint (failures reach them as `connect_error` with `err.data.code`), then join the
+ * shared hub and get the same `welcome` payload.
+ */
+export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePacket: EventPacketEncoder): void {
+  namespace.use((socket, next) => {
+    gateway.authenticator.identify(handshakeToken(socket.handshake)).then((identity) => {
+      // The connection registers itself with the socket; the hub learns of it on connect.
+      void new SocketIoConnection(socket, identity, gateway, encodePacket)
+      next()
+    }, (err: unknown) => {
+      next(connectError(gateway, err))
+      endSessionAfterRefusal(socket)
+    })
+  })
+  namespace.on('connection', (socket) => accept(socket, gateway))
+}
+
+function accept (socket: Socket, gateway: Gateway): void {
+  const connection = connectionOf(socket)
+  if (connection === undefined) {
+    // Only a middleware the app added with `use` after ours could let a socket skip authentication.
+    socket.disconnect(true)
+    return
+  }
+  socket.on('disconnect', () => connection.onDisconnected())
+  // Socket.IO emits `error` for a malformed packet or a rejected `socket.use` middleware; an
+  // `error` without a listener would throw.
+  socket.on('error', (err: unknown) => gateway.log.debug({ err, connectionId: connection.id }, 'fastify-realtime: Socket.IO socket error'))
+  socket.onAny((event: unknown, ...args: unknown[]) => handleEvent(connection, event, args))
+  connection.start()
+}
+
+function connectError (gateway: Gateway, err: unknown): ExtendedError {
+  let refusal: RealtimeError
+  if (err instanceof RealtimeError) {
+    refusal = err
+  } else {
+    gateway.log.error({ err }, 'fastify-realtime: Socket.IO authentication failed unexpectedly')
+    refusal = new RealtimeError('INTERNAL')
+  }
+  const error: ExtendedError = new Error(refusal.message)
+  error.data = { code: refusal.code }
+  return error
+}
+
+/**
+ * After a refused authentication the whole engine.io session ends (once the `connect_error` is
+ * flushed), so every further attempt is a new handshake that the per-IP throttle counts instead
+ * of a free retry over the same session.
+ */
+function endSessionAfterRefusal (socket: Socket): void {
+  // Socket.IO writes the CONNECT_ERROR packet on the next tick after `next(err)`.
+  process.nextTick(() => socket.conn.close())
+}

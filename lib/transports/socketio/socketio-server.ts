@@ -1,0 +1,52 @@
+import type { ServerOptions as EngineServerOptions } from 'engine.io'
+import { Server } from 'socket.io'
+import type { Gateway } from '../../gateway'
+import type { ResolvedSocketIoOptions } from '../../options'
+import { createEventPacketEncoder } from './event-packet'
+import { FastifyEngine } from './fastify-engine'
+import { createHubAdapter } from './hub-adapter'
+import { bindNamespace } from './socketio-namespace'
+
+export interface SocketIoEndpoint {
+  /** The Socket.IO server (`app.realtime.io`). */
+  readonly io: Server
+  /** Its engine.io server, fed by the Fastify routes. */
+  readonly engine: FastifyEngine
+  readonly options: ResolvedSocketIoOptions
+}
+
+/** Builds the Socket.IO server, bound to an engine.io server that no HTTP server is attached to. */
+export function createSocketIo (gateway: Gateway, options: ResolvedSocketIoOptions): SocketIoEndpoint {
+  const engine = new FastifyEngine(engineOptions(options))
+  const io = new Server({
+    path: options.path,
+    connectTimeout: options.connectTimeout,
+    serveClient: false,
+    adapter: createHubAdapter(gateway.hub, options.namespace)
+  })
+  io.bind(engine)
+  bindNamespace(io.of(options.namespace), gateway, createEventPacketEncoder(options.namespace))
+  return { io, engine, options }
+}
+
+function engineOptions (options: ResolvedSocketIoOptions): EngineServerOptions {
+  const engine: EngineServerOptions = {
+    transports: [...options.transports],
+    maxHttpBufferSize: options.maxHttpBufferSize,
+    pingInterval: options.pingInterval,
+    pingTimeout: options.pingTimeout,
+    upgradeTimeout: options.upgradeTimeout,
+    allowUpgrades: options.allowUpgrades,
+    // The WebSocket is negotiated by @fastify/websocket, which offers no compression, and
+    // pre-framed broadcasts rely on uncompressed frames.
+    perMessageDeflate: false,
+    // Protocol v3 (Socket.IO 2 clients) stays refused.
+    allowEIO3: false
+  }
+  // engine.io fills in its defaults with Object.assign: an option set to undefined would erase one.
+  if (options.allowRequest !== undefined) engine.allowRequest = options.allowRequest
+  if (options.cookie !== undefined) engine.cookie = options.cookie
+  if (options.cors !== undefined) engine.cors = options.cors
+  if (options.httpCompression !== undefined) engine.httpCompression = options.httpCompression
+  return engine
+}
