@@ -6,6 +6,7 @@ import { BaseConnection } from '../../hub/connection'
 import type { OutboundEvent } from '../../hub/outbound-event'
 import { WindowCounter } from '../../throttle/window-counter'
 import type { Identity } from '../../types'
+import { endSessionWhenWritten } from './end-session'
 import type { EventPacketEncoder } from './event-packet'
 import { MirroredRooms } from './mirrored-rooms'
 
@@ -140,7 +141,8 @@ export class SocketIoConnection extends BaseConnection {
       return
     }
     this.socket.emit('disconnect_reason', { code, reason })
-    this.socket.disconnect(true)
+    this.socket.disconnect()
+    endSessionWhenWritten(this.socket.conn)
   }
 
   terminate (): void {

@@ -1,6 +1,7 @@
 import type { ExtendedError, Namespace, Socket } from 'socket.io'
 import { RealtimeError } from '../../errors'
 import type { Gateway } from '../../gateway'
+import { endSessionWhenWritten } from './end-session'
 import type { EventPacketEncoder } from './event-packet'
 import { handshakeToken } from './handshake-token'
 import { connectionOf, SocketIoConnection } from './socketio-connection'
@@ -60,5 +61,5 @@ function connectError (gateway: Gateway, err: unknown): ExtendedError {
  */
 function endSessionAfterRefusal (socket: Socket): void {
   // Socket.IO writes the CONNECT_ERROR packet on the next tick after `next(err)`.
-  process.nextTick(() => socket.conn.close())
+  process.nextTick(() => endSessionWhenWritten(socket.conn))
 }
