@@ -106,13 +106,19 @@ function createSocket (t: Test, baseUrl: string, options: IoOptions): Socket {
 
 /** Connects and waits for the `welcome` event. */
 export async function ioConnect (t: Test, baseUrl: string, options: IoOptions = {}): Promise<{ client: IoTestClient, welcome: WelcomePayload }> {
+  const client = await ioOpen(t, baseUrl, options)
+  return { client, welcome: await client.next('welcome') as WelcomePayload }
+}
+
+/** Connects to the namespace (without waiting for the welcome, which comes once the client is set up). */
+export async function ioOpen (t: Test, baseUrl: string, options: IoOptions = {}): Promise<IoTestClient> {
   const socket = createSocket(t, baseUrl, options)
   const client = new IoTestClient(socket)
   await Promise.race([
     onceEvent(socket, 'connect'),
     onceEvent(socket, 'connect_error').then(([err]) => { throw err })
   ])
-  return { client, welcome: await client.next('welcome') as WelcomePayload }
+  return client
 }
 
 /** Attempts a connection that must be refused; resolves with the `connect_error`. */
