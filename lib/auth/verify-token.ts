@@ -7,9 +7,12 @@ import { userRoom, type Identity, type RealtimeUser } from '../types'
 
 export const ANONYMOUS: Identity = Object.freeze({ user: null, userId: null, expiresAt: null })
 
+// `jwt.verify` surfaces fast-jwt's codes; @fastify/jwt's own appear when it wraps the same failure.
+const EXPIRED_CODES = new Set<unknown>(['FAST_JWT_EXPIRED', 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED'])
+
 /**
  * Verifies a token with @fastify/jwt and turns it into an Identity, or throws a RealtimeError:
- * TOKEN_EXPIRED for an expired token, UNAUTHORIZED for anything else. @fastify/jwt's errors are
+ * TOKEN_EXPIRED for an expired token, UNAUTHORIZED for anything else. Library errors are
  * translated by their code, never by message. The token itself is never logged.
  */
 export async function verifyToken (jwt: JWT, token: string, auth: ResolvedOptions['auth'], log: FastifyBaseLogger): Promise<Identity> {
@@ -18,8 +21,8 @@ export async function verifyToken (jwt: JWT, token: string, auth: ResolvedOption
     payload = await jwt.verify<RealtimeUser>(token)
   } catch (err) {
     const code = (err as { code?: unknown }).code
-    if (code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED') throw new RealtimeError('TOKEN_EXPIRED')
-    if (typeof code !== 'string' || !code.startsWith('FST_JWT_')) {
+    if (EXPIRED_CODES.has(code)) throw new RealtimeError('TOKEN_EXPIRED')
+    if (typeof code !== 'string' || !(code.startsWith('FAST_JWT_') || code.startsWith('FST_JWT_'))) {
       log.warn({ errCode: code, errName: (err as Error).name }, 'fastify-realtime: token verification failed unexpectedly')
     }
     throw new RealtimeError('UNAUTHORIZED', 'Invalid token')
