@@ -13,6 +13,8 @@ export const DEFAULT_CONNECTION_RATE_LIMIT = { max: 30, timeWindow: 60_000 }
 export const DEFAULT_MESSAGE_RATE_LIMIT = { max: 100, timeWindow: 10_000 }
 export const DEFAULT_MAX_BAD_FRAMES = 10
 export const DEFAULT_CLOSE_TIMEOUT = 5_000
+/** Fragments one inbound message may arrive in; a flood of tiny fragments is closed with 1008. */
+export const MAX_MESSAGE_FRAGMENTS = 64
 
 export interface RateLimit {
   /** Requests (or frames) allowed per window. */
