@@ -3,11 +3,11 @@ import { resolve } from 'node:path'
 import t from 'tap'
 import { startServer } from './helpers/app'
 import { waitFor } from './helpers/wait-for'
-import { connect } from './helpers/ws-client'
+import { connect, open } from './helpers/ws-client'
 
 t.test('pings every heartbeatInterval and terminates a client that never answers', async (t) => {
   const server = await startServer(t, { heartbeatInterval: 50 })
-  const { client } = await connect(server.wsUrl, { token: server.token(1), autoPong: false })
+  const client = await open(server.wsUrl, { token: server.token(1), autoPong: false })
   let pings = 0
   client.ws.on('ping', () => { pings++ })
   const { code } = await client.closed
