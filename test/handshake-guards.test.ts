@@ -73,3 +73,12 @@ t.test('keeps the endpoint on a custom path', async (t) => {
   t.match(server.wsUrl, /\/realtime$/)
   ;(await connect(server.wsUrl, { token: server.token('1') })).client.close()
 })
+
+t.test('a handshake survives an app hook slower than one second', async (t) => {
+  const server = await startServer(t, {}, {}, (app) => {
+    app.addHook('onRequest', async () => { await new Promise((resolve) => setTimeout(resolve, 1_200)) })
+  })
+  const { client, welcome } = await connect(server.wsUrl, { token: server.token('1') })
+  t.same(welcome.rooms, ['user:1'])
+  client.close()
+})
