@@ -14,7 +14,7 @@ import { startHeartbeat } from './hub/heartbeat'
 import { Hub } from './hub/hub'
 import { RoomAccess } from './hub/room-access'
 import { closeAllConnections } from './hub/shutdown'
-import { resolveOptions, type RealtimeOptions } from './options'
+import { MAX_MESSAGE_FRAGMENTS, resolveOptions, type RealtimeOptions } from './options'
 import { Realtime } from './realtime'
 import { createHandshakeThrottle } from './throttle/handshake-throttle'
 import { registerEngineRoutes } from './transports/socketio/engine-routes'
@@ -60,7 +60,7 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
 
   if ((options.ws !== false || options.socketio !== false) && !fastify.hasDecorator('websocketServer')) {
     await fastify.register(fastifyWebsocket, {
-      options: { maxPayload: options.maxPayload, perMessageDeflate: false, clientTracking: false, handleProtocols: selectSubprotocol }
+      options: { maxPayload: options.maxPayload, maxFragments: MAX_MESSAGE_FRAGMENTS, perMessageDeflate: false, clientTracking: false, handleProtocols: selectSubprotocol }
     })
   }
 

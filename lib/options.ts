@@ -20,6 +20,8 @@ export const DEFAULT_SOCKETIO_NAMESPACE = '/'
 export const DEFAULT_SOCKETIO_CONNECT_TIMEOUT = 10_000
 export const DEFAULT_SOCKETIO_PING_TIMEOUT = 20_000
 export const DEFAULT_SOCKETIO_UPGRADE_TIMEOUT = 10_000
+/** Fragments one inbound message may arrive in; a flood of tiny fragments is closed with 1008. */
+export const MAX_MESSAGE_FRAGMENTS = 64
 
 export interface RateLimit {
   /** Requests (or frames) allowed per window. */

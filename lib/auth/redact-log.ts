@@ -8,6 +8,10 @@ export function redactTokenFromUrl (url: string): string {
   return url.replace(TOKEN_IN_QUERY, '$1[REDACTED]')
 }
 
+function hasTokenParameter (url: string): boolean {
+  return url.includes('token=')
+}
+
 type RequestSerializer = (request: FastifyRequest) => unknown
 
 /**
@@ -23,7 +27,9 @@ export function redactTokensInRequestLogs (instance: FastifyInstance): void {
       ...childOptions,
       serializers: {
         ...childOptions.serializers,
-        req: (request: FastifyRequest) => serializeRequest(Object.create(request, { url: { value: redactTokenFromUrl(request.url) } }))
+        req: (request: FastifyRequest) => serializeRequest(hasTokenParameter(request.url)
+          ? Object.create(request, { url: { value: redactTokenFromUrl(request.url) } })
+          : request)
       }
     })
   })

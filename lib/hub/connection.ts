@@ -1,4 +1,4 @@
-import { CLOSE_CODES, invalidArgument } from '../errors'
+import { CLOSE_CODES, RealtimeError, invalidArgument } from '../errors'
 import { encodeData } from '../protocol/codec'
 import { isValidEventName } from '../protocol/names'
 import type { ConnectionId, Identity, RealtimeUser, Room, TransportName } from '../types'
@@ -50,26 +50,42 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1
 /** The client API and token expiry, written once for both transports; they add delivery and closing. */
 export abstract class BaseConnection implements Connection {
   readonly id: ConnectionId
-  readonly user: RealtimeUser | null
   readonly userId: string | null
   readonly rooms = new Set<Room>()
   abstract readonly transport: TransportName
   protected readonly membership: Membership
-  private expiresAt: number | null
+  private identity: Identity
   private expiryTimer: NodeJS.Timeout | undefined
 
   constructor (id: ConnectionId, identity: Identity, membership: Membership) {
     this.id = id
-    this.user = identity.user
     this.userId = identity.userId
-    this.expiresAt = identity.expiresAt
+    this.identity = identity
     this.membership = membership
+  }
+
+  get user (): RealtimeUser | null {
+    return this.identity.user
+  }
+
+  /**
+   * Extends the session with a fresh token of the same user: its claims replace the old ones and the
+   * expiry moves. A token of another user (or any token on an anonymous connection) is FORBIDDEN:
+   * a connection never changes who it is, because its rooms were granted to that user.
+   */
+  refreshIdentity (identity: Identity): void {
+    if (identity.userId === null || identity.userId !== this.userId) {
+      throw new RealtimeError('FORBIDDEN', 'The token belongs to another user')
+    }
+    this.identity = identity
+    this.disarmExpiry()
+    this.armExpiry()
   }
 
   /** Closes the connection with 4401 when its token expires. Transports call it once the client is admitted. */
   protected armExpiry (): void {
-    if (this.expiresAt === null) return
-    const delay = this.expiresAt - Date.now()
+    if (this.identity.expiresAt === null) return
+    const delay = this.identity.expiresAt - Date.now()
     if (delay <= 0) {
       this.close(CLOSE_CODES.UNAUTHORIZED, 'token expired')
       return

@@ -4,7 +4,7 @@
  * one could be read, so the client can match the error to its request.
  */
 import type { ClientFrame, FrameId, ServerFrame } from './frames'
-import { isValidEventName, isValidFrameId, isValidRoomName } from './names'
+import { isPlausibleToken, isValidEventName, isValidFrameId, isValidRoomName } from './names'
 
 export type DecodeResult =
   | { ok: true, frame: ClientFrame }
@@ -40,8 +40,11 @@ export function decodeClientFrame (text: string): DecodeResult {
       return { ok: true, frame: withId({ type: 'emit', event: fields.event, data: fields.data }, id) }
     case 'ping':
       return { ok: true, frame: withId({ type: 'ping' }, id) }
+    case 'auth':
+      if (!isPlausibleToken(fields.token)) return failed('Field "token" must be a non-empty string of at most 8192 characters')
+      return { ok: true, frame: withId({ type: 'auth', token: fields.token }, id) }
     default:
-      return failed('Field "type" must be one of "join", "leave", "emit", "ping"')
+      return failed('Field "type" must be one of "join", "leave", "emit", "ping", "auth"')
   }
 }
 

@@ -10,6 +10,7 @@ export type ClientFrame =
   | { type: 'leave', room: Room, id?: FrameId }
   | { type: 'emit', event: string, data: unknown, id?: FrameId }
   | { type: 'ping', id?: FrameId }
+  | { type: 'auth', token: string, id?: FrameId }
 
 export type ServerFrame =
   | { type: 'welcome', connectionId: ConnectionId, user: RealtimeUser | null, rooms: Room[] }

@@ -22,3 +22,9 @@ export function isValidEventName (value: unknown): value is string {
 export function isValidFrameId (value: unknown): value is string | number {
   return (typeof value === 'string' && value.length <= MAX_FRAME_ID_LENGTH) || Number.isSafeInteger(value)
 }
+
+export const MAX_TOKEN_LENGTH = 8 * 1024
+
+export function isPlausibleToken (value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_TOKEN_LENGTH
+}

@@ -17,6 +17,7 @@ export class TestClient {
   private readonly frames: ServerFrame[] = []
   private readonly waiters: Array<() => void> = []
   closed: Promise<{ code: number, reason: string }>
+  private requests = 0
 
   constructor (ws: WebSocket) {
     this.ws = ws
@@ -34,15 +35,20 @@ export class TestClient {
     for (const waiter of this.waiters.splice(0)) waiter()
   }
 
-  /** Resolves with the next received frame matching `type` (frames before it are skipped). */
+  /** Resolves with the next received frame matching `type` (frames before it stay queued). */
   async next<T extends ServerFrame['type']> (type?: T, timeoutMs = 5_000): Promise<Extract<ServerFrame, { type: T }>> {
+    return await this.nextWhere((frame) => type === undefined || frame.type === type, timeoutMs) as Extract<ServerFrame, { type: T }>
+  }
+
+  /** Resolves with (and removes) the first queued or future frame that satisfies `predicate`. */
+  async nextWhere (predicate: (frame: ServerFrame) => boolean, timeoutMs = 5_000): Promise<ServerFrame> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const index = this.frames.findIndex((frame) => type === undefined || frame.type === type)
-      if (index !== -1) return this.frames.splice(index, 1)[0] as Extract<ServerFrame, { type: T }>
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`connection closed while waiting for ${type ?? 'a frame'}`)
+      const index = this.frames.findIndex(predicate)
+      if (index !== -1) return this.frames.splice(index, 1)[0]
+      if (this.ws.readyState === WebSocket.CLOSED) throw new Error('connection closed while waiting for a frame')
       const remaining = deadline - Date.now()
-      if (remaining <= 0) throw new Error(`timed out waiting for ${type ?? 'a frame'}`)
+      if (remaining <= 0) throw new Error('timed out waiting for a frame')
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, remaining)
         this.waiters.push(() => { clearTimeout(timer); resolve() })
@@ -61,23 +67,9 @@ export class TestClient {
 
   /** Sends a frame with an id and resolves with the server's answer to it (ack, error or pong). */
   async request (frame: Record<string, unknown>): Promise<ServerFrame> {
-    const id = frame.id ?? String(Math.random())
+    const id = frame.id ?? `r${++this.requests}`
     this.send({ ...frame, id })
-    for (let i = 0; i < 1_000; i++) {
-      const next = await this.nextAnswer()
-      if ('id' in next && next.id === id) return next
-    }
-    throw new Error('no answer')
-  }
-
-  private async nextAnswer (): Promise<ServerFrame> {
-    const deadline = Date.now() + 5_000
-    for (;;) {
-      const index = this.frames.findIndex((frame) => frame.type === 'ack' || frame.type === 'error' || frame.type === 'pong')
-      if (index !== -1) return this.frames.splice(index, 1)[0]
-      if (Date.now() > deadline) throw new Error('timed out waiting for an answer')
-      await this.next(undefined, deadline - Date.now()).then((frame) => this.frames.unshift(frame))
-    }
+    return await this.nextWhere((answer) => 'id' in answer && answer.id === id)
   }
 
   close (): void {

@@ -73,7 +73,10 @@ export class WsConnection extends BaseConnection {
     if (this.socket.writableLength > this.gateway.options.maxBufferedBytes) {
       this.gateway.stats.slowConsumerDisconnects++
       this.gateway.log.warn({ connectionId: this.id, bufferedBytes: this.socket.writableLength }, 'fastify-realtime: closing a slow consumer')
+      // The close frame queues behind data the client is not reading, so leave the rooms now
+      // rather than when the close completes: no more traffic is buffered for it meanwhile.
       this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer')
+      this.gateway.hub.unregister(this)
     }
   }
 

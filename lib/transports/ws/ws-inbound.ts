@@ -36,6 +36,17 @@ function handleClientFrame (connection: WsConnection, frame: ClientFrame): void 
         connection.sendError(frame.id, err as RealtimeError)
       }
       return
+    case 'auth':
+      // Later frames wait, so they are handled under the refreshed identity.
+      connection.hold()
+      connection.gateway.authenticator.identify(frame.token)
+        .then((identity) => {
+          connection.refreshIdentity(identity)
+          if (frame.id !== undefined) sendAck(connection, frame.id, { expiresAt: identity.expiresAt })
+        })
+        .catch((err: unknown) => connection.sendError(frame.id, asRealtimeError(connection, err)))
+        .finally(() => connection.release())
+      return
     case 'join':
       // Frames behind a join wait for it, so a client that joins and then emits sees its join applied.
       connection.hold()
@@ -58,9 +69,9 @@ function sendAck (connection: WsConnection, id: FrameId, data: unknown): void {
   }
 }
 
-/** A canJoin that throws is the app's bug: log it and tell the client INTERNAL. */
+/** A RealtimeError is the client's answer; anything else (a canJoin that throws) is the app's bug: log it, answer INTERNAL. */
 function asRealtimeError (connection: WsConnection, err: unknown): RealtimeError {
   if (err instanceof RealtimeError) return err
-  connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: canJoin failed')
+  connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: a client request failed')
   return new RealtimeError('INTERNAL')
 }
