@@ -90,6 +90,26 @@ t.test('disconnects with disconnect_reason 4401 when the token expires', async (
   t.equal(await client.disconnected, 'io server disconnect', 'a server-side disconnect: no automatic reconnection')
 })
 
+t.test('auth with a fresh token of the same user moves the expiry and the claims', async (t) => {
+  const server = await startServer(t)
+  const soon = Math.floor(Date.now() / 1000) + 2
+  const { client } = await ioConnect(t, server.httpUrl, { token: server.app.jwt.sign({ sub: '1', exp: soon }) })
+  server.app.realtime.on('me', (_data, client) => client.user?.exp)
+  t.match(await client.request('auth', server.token('1')), { ok: true, expiresAt: Number })
+  // Nothing announces that a close did not happen: wait out the old expiry (at most ~2 s), then ask.
+  await delay(Math.max(0, (soon + 0.2) * 1000 - Date.now()))
+  t.ok(Number(await client.request('me')) > soon, 'still connected after the old expiry, with the new claims')
+})
+
+t.test('auth with another user\'s token is FORBIDDEN and a bad one UNAUTHORIZED; nothing changes', async (t) => {
+  const server = await startServer(t)
+  const { client } = await ioConnect(t, server.httpUrl, { token: server.token('1') })
+  t.match(await client.request('auth', server.token('2')), { ok: false, error: { code: 'FORBIDDEN' } })
+  t.match(await client.request('auth', 'garbage'), { ok: false, error: { code: 'UNAUTHORIZED' } })
+  t.match(await client.request('auth', 42), { ok: false, error: { code: 'BAD_REQUEST' } })
+  t.same(await client.request('join', 'room:1'), { ok: true }, 'the connection stays open')
+})
+
 t.test('an async hook slower than one second cuts off neither transport', async (t) => {
   const app = Fastify()
   // Registered before the plugin, so it runs for the plugin's routes too.

@@ -6,8 +6,9 @@ const ACCEPTED = Object.freeze({ ok: true })
 
 /**
  * Handles one event a Socket.IO client emitted: `join` and `leave` (answered `{ ok: true }` or a
- * refusal), or a client event for the `realtime.on` handlers (the ack receives the handler's
- * value). Only the first argument after the event name is the event's data.
+ * refusal), `auth` (a fresh token, answered `{ ok: true, expiresAt }`), or a client event for the
+ * `realtime.on` handlers (the ack receives the handler's value). Only the first argument after the
+ * event name is the event's data.
  */
 export function handleEvent (connection: SocketIoConnection, event: unknown, args: unknown[]): void {
   const ack = typeof args.at(-1) === 'function' ? args.pop() as Ack : undefined
@@ -24,6 +25,10 @@ export function handleEvent (connection: SocketIoConnection, event: unknown, arg
       return
     case 'leave':
       connection.enqueue(async () => leave(connection, data, ack), false)
+      return
+    case 'auth':
+      // Later requests wait, so they are handled under the refreshed identity.
+      connection.enqueue(() => refreshToken(connection, data, ack), true)
       return
     default:
       connection.enqueue(() => dispatch(connection, event, data, ack), false)
@@ -48,6 +53,23 @@ function leave (connection: SocketIoConnection, room: unknown, ack: Ack | undefi
     return
   }
   ack?.(ACCEPTED)
+}
+
+async function refreshToken (connection: SocketIoConnection, token: unknown, ack: Ack | undefined): Promise<void> {
+  if (typeof token !== 'string' || token === '') {
+    connection.rejectBadRequest(ack, 'auth takes the new token as a non-empty string')
+    return
+  }
+  let expiresAt: number | null
+  try {
+    const identity = await connection.gateway.authenticator.identify(token)
+    connection.refreshIdentity(identity)
+    expiresAt = identity.expiresAt
+  } catch (err) {
+    refuse(connection, ack, err, 'token refresh failed')
+    return
+  }
+  ack?.({ ok: true, expiresAt })
 }
 
 async function dispatch (connection: SocketIoConnection, event: string, data: unknown, ack: Ack | undefined): Promise<void> {
