@@ -78,6 +78,14 @@ t.test('rejects a polling body over maxHttpBufferSize with 413', async (t) => {
   t.equal((await post(server.httpUrl, sid, '4' + 'x'.repeat(2048))).status, 413)
 })
 
+t.test('a WebSocket message over maxPayload ends the connection', async (t) => {
+  const server = await startServer(t, { maxPayload: 1024 })
+  const { client } = await ioConnect(t, server.httpUrl, { token: server.token(7), transports: ['websocket'] })
+  client.socket.emit('big', 'x'.repeat(2048))
+  t.equal(await client.disconnected, 'transport close')
+  t.equal(await server.app.realtime.count(), 0)
+})
+
 t.test('maxHttpBufferSize defaults to maxPayload', async (t) => {
   const server = await startServer(t, { maxPayload: 4096 })
   t.equal((await openSession(server.httpUrl)).maxPayload, 4096)
