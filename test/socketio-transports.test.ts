@@ -122,3 +122,18 @@ t.test('drops a client that stops answering pings and forgets it', async (t) => 
   t.equal((await disconnected)[0], 'ping timeout')
   t.equal(await server.app.realtime.count(), 0, 'the connection left the hub')
 })
+
+t.test('a malformed Socket.IO packet ends that session only', async (t) => {
+  const server = await startServer(t)
+  const { client: bystander } = await ioConnect(t, server.httpUrl, { token: server.token(1) })
+  const { sid } = await openSession(server.httpUrl)
+  await post(server.httpUrl, sid, '40' + JSON.stringify({ token: server.token(7) }))
+  let received = ''
+  for (let polls = 0; polls < 10 && !received.includes('"welcome"'); polls++) received += (await poll(server.httpUrl, sid)).body
+  t.equal(await server.app.realtime.count(), 2)
+  const waiting = poll(server.httpUrl, sid)
+  t.equal((await post(server.httpUrl, sid, '42["event", {"unterminated":')).status, 200)
+  t.same(await waiting, { status: 200, body: '1' }, 'the waiting poll carries the close packet')
+  t.equal(await server.app.realtime.count(), 1)
+  t.same(await bystander.request('join', 'room:1'), { ok: true }, 'other clients are unaffected')
+})
