@@ -4,7 +4,8 @@ import type { Server, Socket } from 'socket.io'
 import t from 'tap'
 import { startServer } from './helpers/app'
 import { engineUrl, openSession, poll, post } from './helpers/engine-http'
-import { ioConnect, onceEvent, type IoTestClient } from './helpers/socketio-client'
+import { ioConnect, ioRefused, onceEvent, type IoTestClient } from './helpers/socketio-client'
+import { refused } from './helpers/ws-client'
 
 function ioServer (app: FastifyInstance): Server {
   const io = app.realtime.io
@@ -47,6 +48,22 @@ t.test('a default client upgrades from polling to WebSocket and keeps its rooms'
   await server.app.realtime.to('order:1').emit('order:status_updated', { status: 'shipped' })
   t.same(await client.next('order:status_updated'), { status: 'shipped' })
   t.equal(await server.app.realtime.count(), 1, 'still one connection after the upgrade')
+})
+
+t.test('a server offering only polling refuses WebSocket clients and never upgrades', async (t) => {
+  const server = await startServer(t, { socketio: { transports: ['polling'] } })
+  t.match((await ioRefused(t, server.httpUrl, { token: server.token(7), transports: ['websocket'] })).message, /websocket error/)
+  const { client } = await ioConnect(t, server.httpUrl, { token: server.token(7) })
+  t.same(await client.request('join', 'room:1'), { ok: true })
+  t.equal(client.transport, 'polling', 'no upgrade was offered')
+})
+
+t.test('refuses the upgrade of an unknown session with 400 before any 101', async (t) => {
+  const server = await startServer(t)
+  const wsUrl = engineUrl(server.httpUrl, { transport: 'websocket', sid: 'made-up' }).replace('http:', 'ws:')
+  const refusal = await refused(wsUrl)
+  t.equal(refusal.statusCode, 400)
+  t.same(await refusal.body, { code: 1, message: 'Session ID unknown' }, 'engine.io\'s own answer')
 })
 
 t.test('serves a custom path and namespace', async (t) => {

@@ -1,6 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestAsyncHookHandler } from 'fastify'
-import type WebSocket from 'ws'
-import { CLOSE_CODES } from '../../errors'
 import type { FastifyEngine } from './fastify-engine'
 import type { SocketIoEndpoint } from './socketio-server'
 
@@ -14,7 +12,8 @@ export interface EngineRouteChecks {
 /**
  * Serves engine.io through Fastify routes at `${path}/` (the URL socket.io-client requests), so
  * every polling request and every WebSocket upgrade passes Fastify's hooks first: GET and POST are
- * handed to engine.io as raw requests, and an upgraded GET hands its WebSocket over.
+ * handed to engine.io as raw requests; an upgrade request is checked by engine.io before the 101
+ * (so a refusal is an HTTP error, as engine.io would answer it), then hands its WebSocket over.
  */
 export function registerEngineRoutes (instance: FastifyInstance, { engine, options }: SocketIoEndpoint, checks: EngineRouteChecks): void {
   const onRequest: onRequestAsyncHookHandler[] = []
@@ -40,10 +39,15 @@ export function registerEngineRoutes (instance: FastifyInstance, { engine, optio
     routes.route({
       ...common,
       method: 'GET',
+      preHandler: async (request, reply) => {
+        if (!request.ws) return
+        const refusal = await engine.verifyUpgrade(request.raw)
+        if (refusal === undefined) return
+        const { statusCode, ...body } = refusal
+        return await reply.code(statusCode).send(body)
+      },
       handler: serve,
-      wsHandler: (websocket, request) => {
-        engine.acceptWebSocket(request.raw, websocket, (refusal) => closeRefused(websocket, refusal.message))
-      }
+      wsHandler: (websocket, request) => engine.acceptWebSocket(request.raw, websocket)
     })
     // With engine.io's `cors` option its middleware answers preflight requests; otherwise OPTIONS stays the app's.
     const bodyMethods: HTTPMethods[] = options.cors === undefined ? ['POST'] : ['POST', 'OPTIONS']
@@ -53,11 +57,6 @@ export function registerEngineRoutes (instance: FastifyInstance, { engine, optio
 
 function leaveBodyToEngine (_request: FastifyRequest, _payload: unknown, done: (err: null) => void): void {
   done(null)
-}
-
-function closeRefused (websocket: WebSocket, message: string): void {
-  // The 101 has been sent, so the refusal can only be a close frame (engine.io answers 400 before it).
-  websocket.close(CLOSE_CODES.POLICY, message.slice(0, 120))
 }
 
 /**

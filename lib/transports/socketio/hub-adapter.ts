@@ -44,13 +44,13 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof A
       super.addAll(id, rooms)
       const connection = this.connection(id)
       if (connection === undefined) return
-      for (const room of rooms) if (room !== id) hub.join(connection, room)
+      for (const room of rooms) if (isSharedRoom(room, id)) hub.join(connection, room)
     }
 
     override del (id: SocketId, room: Room): void {
       super.del(id, room)
       const connection = this.connection(id)
-      if (connection !== undefined && room !== id) hub.leave(connection, room)
+      if (connection !== undefined && isSharedRoom(room, id)) hub.leave(connection, room)
     }
 
     /** The hub connection of a socket, once it is admitted (membership before that would outlive a failed setup). */
@@ -83,6 +83,11 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof A
       return { target, event, data }
     }
   }
+}
+
+/** A socket's own room (its id) and names the wire cannot carry stay Socket.IO's own. */
+function isSharedRoom (room: Room, socketId: SocketId): boolean {
+  return room !== socketId && isValidRoomName(room)
 }
 
 // Deeper than any real payload; a cycle stops here and fails later, in JSON.stringify, as it would in Socket.IO.

@@ -4,6 +4,7 @@ import type { Gateway } from '../../gateway'
 import { admit } from '../../hub/admission'
 import { BaseConnection } from '../../hub/connection'
 import type { OutboundEvent } from '../../hub/outbound-event'
+import { isValidRoomName } from '../../protocol/names'
 import { WindowCounter } from '../../throttle/window-counter'
 import type { Identity } from '../../types'
 import { endSessionWhenWritten } from './end-session'
@@ -16,7 +17,7 @@ const BAD_REQUEST_WINDOW_MS = 60_000
 export type Ack = (...args: unknown[]) => void
 
 /** What a refused request answers with, in the ack or as an `error` event when there is no ack. */
-export interface Refusal {
+interface Refusal {
   ok: false
   error: { code: RealtimeError['code'], message: string }
 }
@@ -69,7 +70,7 @@ export class SocketIoConnection extends BaseConnection {
       if (welcome === undefined) return
       this.admitted = true
       // Rooms app code joined through `app.realtime.io` while the client was being admitted.
-      for (const room of this.socket.rooms) if (room !== this.id) this.join(room)
+      for (const room of this.socket.rooms) if (room !== this.id && isValidRoomName(room)) this.join(room)
       this.socket.emit('welcome', { ...welcome, rooms: [...this.rooms] })
       this.armExpiry()
     }, (err: unknown) => {
