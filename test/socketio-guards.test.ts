@@ -97,3 +97,15 @@ t.test('never writes a ?token= value to any log line', async (t) => {
   t.ok(lines.some((line) => line.includes('token=[REDACTED]')), 'the requests are logged, redacted')
   t.notOk(lines.some((line) => line.includes(signature) || line.includes(payload)), 'no line carries the token')
 })
+
+t.test('with socketio.cors, engine.io answers preflights, which do not count as handshakes', async (t) => {
+  const server = await startServer(t, { allowedOrigins: [ALLOWED], connectionRateLimit: { max: 1, timeWindow: 60_000 }, socketio: { cors: { origin: ALLOWED } } })
+  const preflight = await fetch(engineUrl(server.httpUrl, {}), {
+    method: 'OPTIONS',
+    headers: { origin: ALLOWED, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' }
+  })
+  t.equal(preflight.status, 204)
+  t.equal(preflight.headers.get('access-control-allow-origin'), ALLOWED)
+  const { sid } = await openSession(server.httpUrl, { origin: ALLOWED })
+  t.ok(sid, 'the one handshake of the budget is still available')
+})

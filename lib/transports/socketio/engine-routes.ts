@@ -61,13 +61,14 @@ function leaveBodyToEngine (_request: FastifyRequest, _payload: unknown, done: (
 
 /**
  * Long-polling clients make a request every few seconds on one session; only requests that would
- * start a session count against the per-IP handshake budget. A made-up `sid` does not help a
- * client dodge it: engine.io refuses unknown sessions, and those requests are counted.
+ * start a session count against the per-IP handshake budget (a CORS preflight starts nothing). A
+ * made-up `sid` does not help a client dodge it: engine.io refuses unknown sessions, and those
+ * requests are counted.
  */
 function countHandshakesOnly (throttle: onRequestAsyncHookHandler, engine: FastifyEngine): onRequestAsyncHookHandler {
   return async function throttleHandshakes (request, reply) {
     const { sid } = request.query as { sid?: unknown }
-    if (engine.hasSession(sid)) return
+    if (request.method === 'OPTIONS' || engine.hasSession(sid)) return
     await throttle.call(this, request, reply)
   }
 }
