@@ -1,5 +1,7 @@
 import type { FastifyJWTOptions } from '@fastify/jwt'
 import type { Bus } from './bus/bus'
+import { resolvePrefix } from './bus/redis-channels'
+import { checkRedisOption, type RedisConnectionOption } from './bus/redis-connections'
 import { invalidOption } from './errors'
 import type { RealtimeClient } from './hub/connection'
 import type { RealtimeUser, Room } from './types'
@@ -13,6 +15,7 @@ export const DEFAULT_CONNECTION_RATE_LIMIT = { max: 30, timeWindow: 60_000 }
 export const DEFAULT_MESSAGE_RATE_LIMIT = { max: 100, timeWindow: 10_000 }
 export const DEFAULT_MAX_BAD_FRAMES = 10
 export const DEFAULT_CLOSE_TIMEOUT = 5_000
+export const DEFAULT_CLUSTER_REQUEST_TIMEOUT = 1_000
 
 export interface RateLimit {
   /** Requests (or frames) allowed per window. */
@@ -40,6 +43,15 @@ export interface RealtimeOptions {
   ws?: { path?: string } | false
   /** A bus to share rooms with other nodes (default: a private in-process bus). */
   bus?: Bus
+  /**
+   * Rooms across nodes over Redis pub/sub: a URL, ioredis options, or an ioredis Redis or Cluster
+   * instance (which the plugin leaves open; it opens its own second connection for subscribing).
+   */
+  redis?: RedisConnectionOption
+  /** Prefix of every Redis channel and key (default 'fastify-realtime'); the same on every node and emitter. */
+  redisPrefix?: string
+  /** Milliseconds a cluster-wide query (`count()`, `roomSize()`, …) waits for a live node that does not answer. */
+  clusterRequestTimeout?: number
   /** Allowed `Origin` values (or a predicate), checked on every handshake. Unset: any origin. */
   allowedOrigins?: OriginPolicy
   /** Handshakes per IP per window, checked before the upgrade; false disables it. */
@@ -69,6 +81,9 @@ export interface ResolvedOptions {
   readonly auth: { readonly required: boolean, readonly userId: (payload: RealtimeUser) => string | number | undefined | null, readonly requireExpiry: boolean }
   readonly ws: { readonly path: string } | false
   readonly bus: Bus | undefined
+  readonly redis: RedisConnectionOption | undefined
+  readonly redisPrefix: string
+  readonly clusterRequestTimeout: number
   readonly allowedOrigins: OriginPolicy | undefined
   readonly connectionRateLimit: RateLimit | false
   readonly messageRateLimit: RateLimit | false
@@ -98,6 +113,9 @@ export function resolveOptions (options: RealtimeOptions = {}): ResolvedOptions 
     }),
     ws: resolveWs(options.ws),
     bus: optionalObject('bus', options.bus),
+    redis: resolveRedis(options),
+    redisPrefix: resolvePrefix('redisPrefix', options.redisPrefix),
+    clusterRequestTimeout: positiveInteger('clusterRequestTimeout', options.clusterRequestTimeout, DEFAULT_CLUSTER_REQUEST_TIMEOUT),
     allowedOrigins: resolveOrigins(options.allowedOrigins),
     connectionRateLimit: resolveRateLimit('connectionRateLimit', options.connectionRateLimit, DEFAULT_CONNECTION_RATE_LIMIT),
     messageRateLimit: resolveRateLimit('messageRateLimit', options.messageRateLimit, DEFAULT_MESSAGE_RATE_LIMIT),
@@ -117,6 +135,12 @@ function resolveWs (ws: RealtimeOptions['ws']): ResolvedOptions['ws'] {
   const path = optionalObject('ws', ws)?.path ?? DEFAULT_WS_PATH
   if (typeof path !== 'string' || !path.startsWith('/')) throw invalidOption('ws.path', 'a path starting with "/"')
   return Object.freeze({ path })
+}
+
+function resolveRedis (options: RealtimeOptions): RedisConnectionOption | undefined {
+  if (options.redis === undefined) return undefined
+  if (options.bus !== undefined) throw invalidOption('redis', 'unset when "bus" is given (a bus carries its own connection)')
+  return checkRedisOption('redis', options.redis)
 }
 
 function resolveOrigins (origins: OriginPolicy | undefined): OriginPolicy | undefined {
