@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import type { EmitTarget, RoutedEnvelope, Selection } from './bus/envelope'
 import { RedisChannels, resolvePrefix } from './bus/redis-channels'
-import { checkRedisOption, closeConnection, openCommandConnection, whenReady, type RedisConnectionOption } from './bus/redis-connections'
+import { checkRedisOption, closeConnection, openCommandConnection, startConnecting, whenReady, type RedisConnectionOption } from './bus/redis-connections'
 import { RedisPublisher } from './bus/redis-publisher'
 import { invalidOption } from './errors'
 import { BroadcastOperator, userTarget, type BroadcastSink, type RoomChange } from './hub/broadcast-operator'
@@ -48,6 +48,7 @@ export function createEmitter (options: EmitterOptions): Emitter {
   const ignoreError = (): void => {}
   client.on('error', ignoreError)
   const sink = new EmitterSink(new RedisPublisher(client, channels), whenReady(client).then(() => true, () => false))
+  startConnecting(client)
   const everyone = new BroadcastOperator(sink)
   return {
     emit: (event, data) => everyone.emit(event, data),

@@ -50,7 +50,11 @@ export interface RealtimeOptions {
   redis?: RedisConnectionOption
   /** Prefix of every Redis channel and key (default 'fastify-realtime'); the same on every node and emitter. */
   redisPrefix?: string
-  /** Milliseconds a cluster-wide query (`count()`, `roomSize()`, …) waits for a live node that does not answer. */
+  /**
+   * Milliseconds the plugin waits on the cluster before going on without it: for a live node to
+   * answer a query (`count()`, `roomSize()`, …), and for Redis to confirm a room subscription
+   * before a join is acknowledged.
+   */
   clusterRequestTimeout?: number
   /** Allowed `Origin` values (or a predicate), checked on every handshake. Unset: any origin. */
   allowedOrigins?: OriginPolicy

@@ -51,8 +51,12 @@ export interface Bus {
    * forgotten when it closes or stops announcing. While disconnected, only this node. Never rejects.
    */
   liveNodes (): Promise<NodeId[]>
-  /** Starts receiving envelopes addressed to this room alone. The hub calls it when the room gets its first local member. */
-  subscribe (room: Room): void
+  /**
+   * Starts receiving envelopes addressed to this room alone. The hub calls it when the room gets its
+   * first local member. Resolves once the room's envelopes reach this node, or at once while the bus
+   * is disconnected (it subscribes again when it reconnects). Never rejects.
+   */
+  subscribe (room: Room): Promise<void>
   /** Stops receiving a room's envelopes. The hub calls it when the room's last local member leaves. */
   unsubscribe (room: Room): void
   status (): BusStatus

@@ -56,7 +56,7 @@ export class MemoryBus implements Bus {
     return nodes
   }
 
-  subscribe (room: Room): void {
+  async subscribe (room: Room): Promise<void> {
     this.rooms.add(room)
   }
 

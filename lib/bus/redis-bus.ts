@@ -4,7 +4,7 @@ import type { NodeEnvelope, RoutedEnvelope } from './envelope'
 import { DEFAULT_NODE_HEARTBEAT_INTERVAL, NodeRegistry } from './node-registry'
 import { RedisChannels, resolvePrefix } from './redis-channels'
 import {
-  checkRedisOption, closeConnection, isCluster, openCommandConnection, openSubscriberConnection, whenReady,
+  checkRedisOption, closeConnection, isCluster, openCommandConnection, openSubscriberConnection, startConnecting, whenReady,
   type RedisClient, type RedisConnectionOption
 } from './redis-connections'
 import { RedisHealth } from './redis-health'
@@ -50,6 +50,8 @@ export class RedisBus implements Bus {
   private registry: NodeRegistry | undefined
   /** Rooms this node should receive, whatever the connection's state: re-asserted after every reconnect. */
   private readonly rooms = new Set<Room>()
+  /** False from the subscriber dropping until everything is subscribed again. */
+  private subscriptionsInPlace = false
   private closed = false
   private readonly detach: Array<() => void> = []
 
@@ -72,16 +74,18 @@ export class RedisBus implements Bus {
     const health = this.health = new RedisHealth(node.log)
     this.registry = new NodeRegistry(this.publisher.client, this.channels.nodeRegistry, node.id, this.heartbeatInterval, this.nodeTtl)
     this.listen(this.subscriber, this.sharded ? 'smessage' : 'message', (_channel: string, message: string) => this.receive(message))
+    startConnecting(this.publisher.client)
+    startConnecting(this.subscriber)
     try {
       await Promise.all([whenReady(this.publisher.client), whenReady(this.subscriber)])
     } catch (err) {
       throw new RealtimeConfigError('FST_REALTIME_REDIS_UNAVAILABLE', `fastify-realtime: cannot reach Redis (${(err as Error).message})`, { cause: err })
     }
     await this.subscribeChannels([this.channels.broadcast, this.channels.node(node.id)])
+    this.subscriptionsInPlace = true
     health.up()
     this.registry.start()
-    this.watch(this.publisher.client, 'command')
-    this.watch(this.subscriber, 'subscriber')
+    this.watchConnections(health)
   }
 
   publish (envelope: RoutedEnvelope): Promise<boolean> {
@@ -100,9 +104,11 @@ export class RedisBus implements Bus {
     return await registry.liveNodes().catch(() => [node.id])
   }
 
-  subscribe (room: Room): void {
+  subscribe (room: Room): Promise<void> {
     this.rooms.add(room)
-    this.subscribeChannels([this.channels.room(room)]).catch((err: unknown) => this.onSubscriptionError(err, room))
+    const subscribed = this.subscribeChannels([this.channels.room(room)]).catch((err: unknown) => this.onSubscriptionError(err, room))
+    // While disconnected nothing is received anyway, and the subscription is renewed on reconnect.
+    return this.health?.isConnected === true ? subscribed : Promise.resolve()
   }
 
   unsubscribe (room: Room): void {
@@ -121,8 +127,9 @@ export class RedisBus implements Bus {
     this.closed = true
     for (const undo of this.detach.splice(0)) undo()
     this.node = undefined
-    await Promise.race([this.registry?.stop(), delay(CLOSE_TIMEOUT_MS)])
+    // The registry's ZREM is queued ahead of the command connection's QUIT; neither waits on a frozen Redis for long.
     await Promise.all([
+      Promise.race([this.registry?.stop(), delay(CLOSE_TIMEOUT_MS)]),
       closeConnection(this.subscriber, CLOSE_TIMEOUT_MS),
       this.ownsPublisher ? closeConnection(this.publisher.client, CLOSE_TIMEOUT_MS) : undefined
     ])
@@ -154,25 +161,39 @@ export class RedisBus implements Bus {
   }
 
   /**
-   * Follows one connection's ups and downs. After a reconnect ioredis re-sends the subscriptions it
-   * knows of, but not ones still queued when it gave up on them during a long outage; so the bus
-   * subscribes again to everything it should receive (harmless for channels already subscribed), and
-   * the reply tells it they are all in place. Then the node announces itself at once (a restarted
-   * Redis has forgotten it).
+   * Follows both connections' ups and downs. After the subscriber reconnects, ioredis re-sends the
+   * subscriptions it knows of, but not ones it gave up on while they were queued during a long
+   * outage; so the bus subscribes again to everything it should receive (harmless for channels
+   * already subscribed), and the reply says they are all in place. Once both connections are up,
+   * the node announces itself at once (a restarted Redis has forgotten it).
    */
-  private watch (client: RedisClient, name: string): void {
-    this.listen(client, 'close', () => this.health?.down(name))
-    this.listen(client, 'error', (err: Error) => this.node?.log.debug({ err, connection: name }, 'fastify-realtime: Redis connection error'))
-    this.listen(client, 'ready', () => {
-      void this.resubscribed().then((ok) => {
-        if (!ok || this.closed || !this.bothReady()) return
-        this.health?.up()
-        this.registry?.announce()
+  private watchConnections (health: RedisHealth): void {
+    const command = this.publisher.client
+    this.listen(command, 'close', () => health.down('command'))
+    this.listen(command, 'ready', () => this.recovered(health))
+    this.listen(this.subscriber, 'close', () => {
+      this.subscriptionsInPlace = false
+      health.down('subscriber')
+    })
+    this.listen(this.subscriber, 'ready', () => {
+      void this.resubscribe().then((ok) => {
+        this.subscriptionsInPlace = ok
+        this.recovered(health)
       })
     })
+    for (const [client, name] of [[command, 'command'], [this.subscriber, 'subscriber']] as const) {
+      // Reconnection attempts fail once per attempt; the outage itself is reported once, by `health`.
+      this.listen(client, 'error', (err: Error) => this.node?.log.debug({ err, connection: name }, 'fastify-realtime: Redis connection error'))
+    }
   }
 
-  private async resubscribed (): Promise<boolean> {
+  private recovered (health: RedisHealth): void {
+    if (this.closed || !this.subscriptionsInPlace || this.publisher.client.status !== 'ready' || this.subscriber.status !== 'ready') return
+    health.up()
+    this.registry?.announce()
+  }
+
+  private async resubscribe (): Promise<boolean> {
     const node = this.node
     if (node === undefined) return false
     const rooms = [...this.rooms].map((room) => this.channels.room(room))
@@ -182,10 +203,6 @@ export class RedisBus implements Bus {
     } catch {
       return false
     }
-  }
-
-  private bothReady (): boolean {
-    return this.publisher.client.status === 'ready' && this.subscriber.status === 'ready'
   }
 
   private listen<Args extends unknown[]> (client: RedisClient, event: string, handler: (...args: Args) => void): void {

@@ -14,7 +14,13 @@ export const MAX_RECONNECT_DELAY = 1_000
 const OWN_CONNECTION_DEFAULTS: RedisOptions = {
   // Publishes issued in one event-loop turn go to Redis in one write.
   enableAutoPipelining: true,
-  retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY)
+  // Connected by `startConnecting`, once the owner is actually used.
+  lazyConnect: true,
+  retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY),
+  // A publish in flight when the connection drops is re-sent if Redis is back at once, and
+  // otherwise reported as not sent within a few hundred milliseconds (not after ioredis' default of
+  // twenty attempts, some fifteen seconds). Nothing is queued while disconnected in the first place.
+  maxRetriesPerRequest: 1
 }
 
 /** The connection to publish and run commands on, and whether the plugin created it (and so closes it). */
@@ -55,11 +61,14 @@ export function openCommandConnection (option: RedisConnectionOption): CommandCo
  * to each master.
  */
 export function openSubscriberConnection (client: RedisClient): RedisClient {
-  const subscriber = isCluster(client)
-    ? client.duplicate([], { shardedSubscribers: true })
-    : client.duplicate({ enableAutoPipelining: false })
-  if (subscriber.status === 'wait') subscriber.connect().catch(() => { /* reported through the 'error' event */ })
-  return subscriber
+  return isCluster(client)
+    ? client.duplicate([], { shardedSubscribers: true, lazyConnect: true })
+    : client.duplicate({ enableAutoPipelining: false, lazyConnect: true })
+}
+
+/** Starts connecting a connection that has not tried yet; outcomes arrive as 'ready' or 'error' events. */
+export function startConnecting (client: RedisClient): void {
+  if (client.status === 'wait') client.connect().catch(() => { /* reported through the 'error' event */ })
 }
 
 /** Resolves once the connection is ready; rejects with the first connection error before that. */

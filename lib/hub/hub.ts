@@ -10,11 +10,14 @@ import type { RoomChange } from './broadcast-operator'
 import { ClusterQueries } from './cluster-queries'
 import type { Connection, Membership } from './connection'
 import { OutboundEvent } from './outbound-event'
+import { RoomSubscriptions } from './room-subscriptions'
 
 /**
- * Local state of one node: its connections and which rooms they are in. Emits are delivered to
- * local members at once (never waiting on the bus) and handed to the bus for the other nodes; the
- * hub subscribes the bus to a room only while the room has a local member.
+ * Local state of one node: its connections and which rooms they are in. Emits, joins, leaves and
+ * disconnects for a selection apply to local connections at once (never waiting on the bus) and
+ * are handed to the bus for the other nodes, which apply them to theirs; the hub subscribes the
+ * bus to a room only while the room has a local member. Cluster queries combine this node's
+ * answer with every other live node's (see ClusterQueries).
  */
 export class Hub implements Membership {
   readonly nodeId: NodeId = randomUUID()
@@ -23,12 +26,14 @@ export class Hub implements Membership {
   private readonly bus: Bus
   private readonly log: FastifyBaseLogger
   private readonly queries: ClusterQueries
+  private readonly subscriptions: RoomSubscriptions
   private emptyWaiters: Array<() => void> = []
 
   constructor (bus: Bus, log: FastifyBaseLogger, clusterRequestTimeout: number) {
     this.bus = bus
     this.log = log
     this.queries = new ClusterQueries(this.nodeId, bus, clusterRequestTimeout, log)
+    this.subscriptions = new RoomSubscriptions(bus, clusterRequestTimeout, (room) => this.members.has(room))
   }
 
   /** Attaches the bus to this node; resolves once envelopes for it arrive. Rejects when the bus cannot start. */
@@ -73,7 +78,7 @@ export class Hub implements Membership {
       return
     }
     this.members.set(room, new Set([connection]))
-    this.bus.subscribe(room)
+    this.subscriptions.hold(room)
   }
 
   leave (connection: Connection, room: Room): void {
@@ -83,7 +88,20 @@ export class Hub implements Membership {
     members.delete(connection)
     if (members.size > 0) return
     this.members.delete(room)
-    this.bus.unsubscribe(room)
+    this.subscriptions.release(room)
+  }
+
+  /**
+   * Subscribes the bus to rooms a connection is about to join, before it can be reached; the
+   * returned function ends the reservation once the joins are done (or the client has gone).
+   */
+  reserveRooms (rooms: readonly Room[]): () => void {
+    return this.subscriptions.reserve(rooms)
+  }
+
+  /** Resolves once envelopes for these rooms reach this node from every node, or after `clusterRequestTimeout`. */
+  subscribed (rooms: Iterable<Room>): Promise<void> {
+    return this.subscriptions.inEffect(rooms)
   }
 
   /** Delivers to local members now and hands the emit to the bus for the other nodes. */
