@@ -53,7 +53,7 @@ export function createEmitter (options: EmitterOptions): Emitter {
   return {
     emit: (event, data) => everyone.emit(event, data),
     to: (rooms) => everyone.to(rooms),
-    in: (rooms) => everyone.to(rooms),
+    in: (rooms) => everyone.in(rooms),
     except: (rooms) => everyone.except(rooms),
     toUser: (userId) => new BroadcastOperator(sink, userTarget(userId)),
     close: async () => {

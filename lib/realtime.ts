@@ -43,7 +43,7 @@ export class Realtime {
 
   /** The same as `to()`; reads better before `join()`, `leave()` and `disconnect()`. */
   in (rooms: Room | readonly Room[]): BroadcastOperator {
-    return this.everyone.to(rooms)
+    return this.everyone.in(rooms)
   }
 
   /** Selects every connection of one user; their `event` frames carry no `room`. */

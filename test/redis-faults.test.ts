@@ -93,18 +93,27 @@ t.test('CLIENT KILL TYPE pubsub: the subscriber reconnects, resubscribes and del
   remote.client.close()
 })
 
-t.test('a frozen Redis (SIGSTOP): queries still answer within clusterRequestTimeout, and close() does not hang', async (t) => {
+t.test('a frozen Redis (SIGSTOP): local delivery goes on, queries answer within clusterRequestTimeout, close() does not hang', async (t) => {
   const redis = await startRedis(t)
   const [a, b] = await startNodes(t, redisCluster(redis), 2, { clusterRequestTimeout: 300 })
-  await connect(a.wsUrl, { token: a.token(1) })
+  const local = await connect(a.wsUrl, { token: a.token(1) })
   await connect(b.wsUrl, { token: b.token(2) })
   t.equal(await a.app.realtime.count(), 2)
   redis.pause()
   t.teardown(() => redis.resume())
+
+  const published = a.app.realtime.toUser(1).emit('while-frozen')
+  t.same(await local.client.next('event'), { type: 'event', event: 'while-frozen', data: null }, 'delivered locally without waiting on Redis')
+
   const started = Date.now()
   t.equal(await a.app.realtime.count(), 1, 'this node’s own clients, when no other node can be asked')
   t.ok(Date.now() - started < 700, `answered in ${Date.now() - started} ms`)
+
   const closing = Date.now()
   await b.app.close()
   t.ok(Date.now() - closing < 3_000, `closed in ${Date.now() - closing} ms despite the frozen Redis`)
+
+  redis.resume()
+  t.equal(await published, true, 'the publish waiting in the socket reached Redis once it thawed')
+  local.client.close()
 })

@@ -57,13 +57,13 @@ export function openCommandConnection (option: RedisConnectionOption): CommandCo
 
 /**
  * A second connection, always the plugin's own, for subscribing (a connection in subscriber mode
- * runs no other command). For a Cluster it subscribes per shard (SSUBSCRIBE), with one connection
- * to each master.
+ * runs no other command). It reconnects on the plugin's schedule whatever the app's connection
+ * does. For a Cluster it subscribes per shard (SSUBSCRIBE), with one connection to each master.
  */
 export function openSubscriberConnection (client: RedisClient): RedisClient {
   return isCluster(client)
     ? client.duplicate([], { shardedSubscribers: true, lazyConnect: true })
-    : client.duplicate({ enableAutoPipelining: false, lazyConnect: true })
+    : client.duplicate({ enableAutoPipelining: false, lazyConnect: true, retryStrategy: OWN_CONNECTION_DEFAULTS.retryStrategy })
 }
 
 /** Starts connecting a connection that has not tried yet; outcomes arrive as 'ready' or 'error' events. */

@@ -7,8 +7,9 @@ import { join } from 'node:path'
 import Redis from 'ioredis'
 import type { Test } from 'tap'
 
-const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server'
-const REDIS_CLI = process.env.REDIS_CLI ?? '/usr/bin/redis-cli'
+// From PATH unless the environment names the binaries.
+const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server'
+const REDIS_CLI = process.env.REDIS_CLI ?? 'redis-cli'
 const START_TIMEOUT_MS = 10_000
 
 /** Every redis-server this process started and has not reaped, killed if the test process exits early. */
@@ -41,14 +42,25 @@ export class RedisServer {
     child.once('exit', () => running.delete(child))
     this.child = child
     let output = ''
+    const collect = (chunk: Buffer): void => { output += chunk.toString() }
+    child.stdout?.on('data', collect)
+    child.stderr?.on('data', collect)
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`redis-server on ${this.port} did not start:\n${output}`)), START_TIMEOUT_MS)
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString()
-        if (output.includes('Ready to accept connections')) { clearTimeout(timer); resolve() }
-      })
-      child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`redis-server on ${this.port} exited with ${String(code)}:\n${output}`)) })
+      const settle = (err?: Error): void => {
+        clearTimeout(timer)
+        // Keep draining its output without keeping it: a full pipe would block the server's logging.
+        child.stdout?.off('data', collect).off('data', onStdout).resume()
+        child.stderr?.off('data', collect).resume()
+        if (err === undefined) resolve()
+        else reject(err)
+      }
+      const onStdout = (): void => {
+        if (output.includes('Ready to accept connections')) settle()
+      }
+      child.stdout?.on('data', onStdout)
+      child.once('error', settle)
+      child.once('exit', (code) => settle(new Error(`redis-server on ${this.port} exited with ${String(code)}:\n${output}`)))
     })
     await ready
     if (!await answersPing(this.port)) throw new Error(`redis-server on ${this.port} does not answer PING`)
