@@ -33,6 +33,11 @@ t.test('a worker process with no Fastify reaches rooms, users and everyone on ev
   for (const { client } of [member, mutedMember, user42]) client.close()
 })
 
+t.test('require(\'fastify-realtime/emitter\') works from CommonJS too', async (t) => {
+  const { stdout } = await run(process.execPath, ['-e', 'console.log(typeof require(\'fastify-realtime/emitter\').createEmitter)'], { cwd: resolve(__dirname, '..') })
+  t.equal(stdout.trim(), 'function')
+})
+
 t.test('an emitter can make clients join, leave and disconnect on every node', async (t) => {
   const redis = await startRedis(t)
   const [a, b] = await startNodes(t, redisCluster(redis), 2)
