@@ -55,12 +55,15 @@ export function isRealtimeError (value: unknown): value is RealtimeError {
   return value instanceof RealtimeError
 }
 
-/** Thrown at register time (or by a server-side API call) when the app passes something invalid. */
+/**
+ * Thrown at register time (or by a server-side API call) when the app passes something invalid,
+ * or when the Redis it named cannot be reached at register time.
+ */
 export class RealtimeConfigError extends Error {
   readonly code: string
 
-  constructor (code: 'FST_REALTIME_INVALID_OPTION' | 'FST_REALTIME_INVALID_ARGUMENT' | 'FST_REALTIME_DUPLICATE_HANDLER', message: string) {
-    super(message)
+  constructor (code: 'FST_REALTIME_INVALID_OPTION' | 'FST_REALTIME_INVALID_ARGUMENT' | 'FST_REALTIME_DUPLICATE_HANDLER' | 'FST_REALTIME_REDIS_UNAVAILABLE', message: string, options?: ErrorOptions) {
+    super(message, options)
     this.name = 'RealtimeConfigError'
     this.code = code
   }

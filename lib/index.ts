@@ -7,6 +7,7 @@ import { createOriginCheck } from './auth/origin'
 import { redactTokensInRequestLogs } from './auth/redact-log'
 import { selectSubprotocol } from './auth/token'
 import { MemoryBus } from './bus/memory-bus'
+import { RedisBus } from './bus/redis-bus'
 import { invalidOption, isRealtimeError } from './errors'
 import type { Gateway } from './gateway'
 import { EventHandlers } from './hub/event-handlers'
@@ -43,8 +44,8 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
   }
 
   const log = fastify.log
-  const bus = options.bus ?? new MemoryBus()
-  const hub = new Hub(bus, log)
+  const bus = options.bus ?? (options.redis === undefined ? new MemoryBus() : new RedisBus({ redis: options.redis, prefix: options.redisPrefix }))
+  const hub = new Hub(bus, log, options.clusterRequestTimeout)
   const gateway: Gateway = {
     hub,
     rooms: new RoomAccess(hub, options),
@@ -78,6 +79,12 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
     if (socketIo !== undefined) registerEngineRoutes(instance, socketIo, { checkOrigin, throttle })
   })
 
+  try {
+    await hub.start()
+  } catch (err) {
+    if (options.bus === undefined) await bus.close()
+    throw err
+  }
   const stopHeartbeat = startHeartbeat(hub, options.heartbeatInterval)
   fastify.addHook('preClose', async () => {
     stopHeartbeat()
@@ -106,9 +113,11 @@ export { Realtime } from './realtime'
 export { BroadcastOperator } from './hub/broadcast-operator'
 export type { RealtimeClient } from './hub/connection'
 export type { EventHandler } from './hub/event-handlers'
-export type { Bus, EnvelopeListener } from './bus/bus'
-export type { Envelope, EmitEnvelope, EmitTarget } from './bus/envelope'
+export type { Bus, BusNode, BusStatus, EnvelopeListener } from './bus/bus'
+export type { Envelope, EmitEnvelope, EmitTarget, Selection, RoutedEnvelope, NodeEnvelope, ClusterQuery, QueryAnswers } from './bus/envelope'
 export { MemoryBroker, MemoryBus } from './bus/memory-bus'
+export { RedisBus, type RedisBusOptions } from './bus/redis-bus'
+export type { RedisClient, RedisConnectionOption } from './bus/redis-connections'
 export { RealtimeError, RealtimeConfigError, WIRE_ERRORS, CLOSE_CODES, type WireErrorCode } from './errors'
 export type { RealtimeOptions, AuthOptions, RateLimit, OriginPolicy, SocketIoOptions } from './options'
 export type { ClientFrame, ServerFrame, FrameId, WelcomePayload } from './protocol/frames'

@@ -1,6 +1,8 @@
 import type { FastifyJWTOptions } from '@fastify/jwt'
 import type { ServerOptions as EngineServerOptions } from 'engine.io'
 import type { Bus } from './bus/bus'
+import { resolvePrefix } from './bus/redis-channels'
+import { checkRedisOption, type RedisConnectionOption } from './bus/redis-connections'
 import { invalidOption } from './errors'
 import type { RealtimeClient } from './hub/connection'
 import type { RealtimeUser, Room } from './types'
@@ -22,6 +24,7 @@ export const DEFAULT_SOCKETIO_PING_TIMEOUT = 20_000
 export const DEFAULT_SOCKETIO_UPGRADE_TIMEOUT = 10_000
 /** Fragments one inbound message may arrive in; a flood of tiny fragments is closed with 1008. */
 export const MAX_MESSAGE_FRAGMENTS = 64
+export const DEFAULT_CLUSTER_REQUEST_TIMEOUT = 1_000
 
 export interface RateLimit {
   /** Requests (or frames) allowed per window. */
@@ -73,6 +76,19 @@ export interface RealtimeOptions {
   socketio?: SocketIoOptions | false
   /** A bus to share rooms with other nodes (default: a private in-process bus). */
   bus?: Bus
+  /**
+   * Rooms across nodes over Redis pub/sub: a URL, ioredis options, or an ioredis Redis or Cluster
+   * instance (which the plugin leaves open; it opens its own second connection for subscribing).
+   */
+  redis?: RedisConnectionOption
+  /** Prefix of every Redis channel and key (default 'fastify-realtime'); the same on every node and emitter. */
+  redisPrefix?: string
+  /**
+   * Milliseconds the plugin waits on the cluster before going on without it: for a live node to
+   * answer a query (`count()`, `roomSize()`, …), and for Redis to confirm a room subscription
+   * before a join is acknowledged.
+   */
+  clusterRequestTimeout?: number
   /** Allowed `Origin` values (or a predicate), checked on every handshake. Unset: any origin. */
   allowedOrigins?: OriginPolicy
   /** Handshakes per IP per window, checked before the upgrade; false disables it. */
@@ -103,6 +119,9 @@ export interface ResolvedOptions {
   readonly ws: { readonly path: string } | false
   readonly socketio: ResolvedSocketIoOptions | false
   readonly bus: Bus | undefined
+  readonly redis: RedisConnectionOption | undefined
+  readonly redisPrefix: string
+  readonly clusterRequestTimeout: number
   readonly allowedOrigins: OriginPolicy | undefined
   readonly connectionRateLimit: RateLimit | false
   readonly messageRateLimit: RateLimit | false
@@ -143,6 +162,9 @@ export function resolveOptions (options: RealtimeOptions = {}): ResolvedOptions 
     }),
     ws: resolveWs(options.ws),
     bus: optionalObject('bus', options.bus),
+    redis: resolveRedis(options),
+    redisPrefix: resolvePrefix('redisPrefix', options.redisPrefix),
+    clusterRequestTimeout: positiveInteger('clusterRequestTimeout', options.clusterRequestTimeout, DEFAULT_CLUSTER_REQUEST_TIMEOUT),
     allowedOrigins: resolveOrigins(options.allowedOrigins),
     connectionRateLimit: resolveRateLimit('connectionRateLimit', options.connectionRateLimit, DEFAULT_CONNECTION_RATE_LIMIT),
     messageRateLimit: resolveRateLimit('messageRateLimit', options.messageRateLimit, DEFAULT_MESSAGE_RATE_LIMIT),
@@ -208,6 +230,12 @@ function resolveSocketIo (socketio: RealtimeOptions['socketio'], inherited: { ma
     cors: given.cors,
     httpCompression: given.httpCompression
   })
+}
+
+function resolveRedis (options: RealtimeOptions): RedisConnectionOption | undefined {
+  if (options.redis === undefined) return undefined
+  if (options.bus !== undefined) throw invalidOption('redis', 'unset when "bus" is given (a bus carries its own connection)')
+  return checkRedisOption('redis', options.redis)
 }
 
 function resolveOrigins (origins: OriginPolicy | undefined): OriginPolicy | undefined {

@@ -1,12 +1,18 @@
 import type { Server as SocketIoServer } from 'socket.io'
-import type { EmitTarget } from './bus/envelope'
+import type { BusStatus } from './bus/bus'
 import { invalidArgument } from './errors'
 import type { Gateway } from './gateway'
-import { BroadcastOperator } from './hub/broadcast-operator'
+import { BroadcastOperator, userTarget } from './hub/broadcast-operator'
 import type { EventHandler } from './hub/event-handlers'
-import { userRoom, type NodeId, type Room } from './types'
+import { isValidRoomName } from './protocol/names'
+import type { NodeId, Room } from './types'
 
-/** The server API, decorated as `app.realtime`. */
+/**
+ * The server API, decorated as `app.realtime`. Everything acts on, or answers for, the whole
+ * cluster: queries (`count`, `roomSize`, `isUserConnected`, `connectedUsers`) ask every live node
+ * about its own clients, never waiting for a node that has stopped and at most
+ * `clusterRequestTimeout` for one that is alive but silent.
+ */
 export class Realtime {
   /**
    * The Socket.IO server (undefined with `socketio: false`), as an escape hatch. In the realtime
@@ -43,13 +49,19 @@ export class Realtime {
     return this.everyone.except(rooms)
   }
 
+  /** The same as `to()`; reads better before `join()`, `leave()` and `disconnect()`. */
+  in (rooms: Room | readonly Room[]): BroadcastOperator {
+    return this.everyone.in(rooms)
+  }
+
   /** Selects every connection of one user; their `event` frames carry no `room`. */
   toUser (userId: string | number): BroadcastOperator {
-    if ((typeof userId !== 'string' && typeof userId !== 'number') || userId === '') {
-      throw invalidArgument('userId', 'a non-empty string or a number')
-    }
-    const target: EmitTarget = { rooms: [userRoom(String(userId))], except: [], direct: true }
-    return new BroadcastOperator(this.gateway.hub, target)
+    return new BroadcastOperator(this.gateway.hub, userTarget(userId))
+  }
+
+  /** Disconnects every connection of one user, on every node. */
+  disconnectUser (userId: string | number): Promise<boolean> {
+    return this.toUser(userId).disconnect()
   }
 
   /** Handles a client event; the handler's return value (or resolved value) is the client's ack. */
@@ -58,31 +70,40 @@ export class Realtime {
     return this
   }
 
-  /** Connected clients. */
+  /** Connected clients on every node. */
   async count (): Promise<number> {
-    return this.gateway.hub.connectionCount
+    return sum(await this.gateway.hub.ask({ kind: 'count' }))
   }
 
-  /** Members of a room. */
+  /** Members of a room on every node. */
   async roomSize (room: Room): Promise<number> {
-    return this.gateway.hub.roomSize(room)
+    if (!isValidRoomName(room)) throw invalidArgument('room', 'a non-empty string of at most 200 characters without control characters')
+    return sum(await this.gateway.hub.ask({ kind: 'roomSize', room }))
   }
 
+  /** Whether the user has a connection on any node. */
   async isUserConnected (userId: string | number): Promise<boolean> {
-    return this.gateway.hub.roomSize(userRoom(String(userId))) > 0
+    return await this.roomSize(userTarget(userId).rooms[0]) > 0
   }
 
-  /** Ids of users with at least one connection. */
+  /** Ids of users with at least one connection on any node. */
   async connectedUsers (): Promise<string[]> {
     const users = new Set<string>()
-    for (const connection of this.gateway.hub.allConnections()) {
-      if (connection.userId !== null) users.add(connection.userId)
-    }
+    for (const answer of await this.gateway.hub.ask({ kind: 'users' })) for (const user of answer) users.add(user)
     return [...users]
+  }
+
+  /** Whether this node currently reaches the others through the bus, and how often it did not. */
+  busStatus (): BusStatus {
+    return this.gateway.hub.busStatus()
   }
 
   /** Counters of clients the node had to cut off. */
   stats (): Readonly<Gateway['stats']> {
     return { ...this.gateway.stats }
   }
+}
+
+function sum (answers: number[]): number {
+  return answers.reduce((total, answer) => total + answer, 0)
 }

@@ -1,27 +1,65 @@
-import type { Envelope } from './envelope'
-import type { Room } from '../types'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Envelope, NodeEnvelope, RoutedEnvelope } from './envelope'
+import type { NodeId, Room } from '../types'
 
 export type EnvelopeListener = (envelope: Envelope) => void
+
+/** The node a bus serves, as the bus needs to know it. */
+export interface BusNode {
+  readonly id: NodeId
+  /** Receives every envelope for this node. Listener errors are the listener's to handle. */
+  readonly listener: EnvelopeListener
+  /** Where the bus reports faults (connection lost and restored, bad input at debug level). */
+  readonly log: FastifyBaseLogger
+}
+
+/** Whether a bus currently reaches the other nodes. */
+export interface BusStatus {
+  /** False while the bus cannot reach the other nodes: emits then reach this node's clients only. */
+  readonly connected: boolean
+  /** When the current outage began (ms since the epoch), null while connected. */
+  readonly disconnectedSince: number | null
+  /** Outages since the bus started. */
+  readonly outages: number
+  /** Publishes refused (resolved false) because the bus was disconnected. */
+  readonly failedPublishes: number
+}
 
 /**
  * Carries envelopes between the nodes of a cluster. One Bus object serves one node.
  *
- * Delivery is at-most-once and unordered across publishers; envelopes from one publisher arrive in
- * the order they were published. A node may also receive its own envelopes; the hub ignores them.
+ * Delivery is at-most-once and unordered across publishers; envelopes from one publisher to one
+ * node arrive in the order they were published. A node may also receive its own envelopes; the hub
+ * ignores them.
  */
 export interface Bus {
   /**
-   * Hands an envelope to the other nodes: those subscribed to its room when it targets exactly one
+   * Starts serving a node: from now on envelopes for it reach `node.listener`. Resolves once that is
+   * in effect (the Redis bus: connected and subscribed); rejects when the bus cannot start.
+   */
+  attach (node: BusNode): Promise<void>
+  /**
+   * Hands an envelope to the other nodes: those subscribed to its room when it selects exactly one
    * room, every node otherwise. Resolves true once the bus has taken it, false when it could not
    * (for example while Redis is unreachable). Never rejects.
    */
-  publish (envelope: Envelope): Promise<boolean>
-  /** Starts receiving envelopes addressed to this room alone. The hub calls it when the room gets its first local member. */
-  subscribe (room: Room): void
+  publish (envelope: RoutedEnvelope): Promise<boolean>
+  /** Sends an envelope to one node. Resolves true if that node is listening, false otherwise. Never rejects. */
+  sendToNode (node: NodeId, envelope: NodeEnvelope): Promise<boolean>
+  /**
+   * The nodes believed alive, this one included: each announces itself while it runs and is
+   * forgotten when it closes or stops announcing. While disconnected, only this node. Never rejects.
+   */
+  liveNodes (): Promise<NodeId[]>
+  /**
+   * Starts receiving envelopes addressed to this room alone. The hub calls it when the room gets its
+   * first local member. Resolves once the room's envelopes reach this node, or at once while the bus
+   * is disconnected (it subscribes again when it reconnects). Never rejects.
+   */
+  subscribe (room: Room): Promise<void>
   /** Stops receiving a room's envelopes. The hub calls it when the room's last local member leaves. */
   unsubscribe (room: Room): void
-  /** Sets the single listener for incoming envelopes. Listener errors are the listener's to handle. */
-  setListener (listener: EnvelopeListener): void
+  status (): BusStatus
   /** Releases everything the bus opened. Nothing is delivered after it resolves. */
   close (): Promise<void>
 }

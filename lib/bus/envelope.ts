@@ -1,15 +1,23 @@
 /**
  * What nodes tell each other through a bus: a typed union keyed on `type`, each tagged with the
  * node that sent it so a node can ignore its own messages.
+ *
+ * Two kinds travel differently: envelopes that select connections by room (`emit`, `join`,
+ * `leave`, `disconnect`) go to the nodes with members of the room, or to every node; `request`
+ * and `response` go to one node.
  */
 import type { ConnectionId, NodeId, Room } from '../types'
 
-/** Who an emit is for. Empty `rooms` means every connection. */
-export interface EmitTarget {
+/** Which connections, on every node, an envelope is about. Empty `rooms` means every connection. */
+export interface Selection {
   rooms: readonly Room[]
   except: readonly Room[]
-  /** A connection that must not receive it (the sender of a client relay). */
+  /** A connection that must not be selected (the sender of a client relay). */
   exceptConnectionId?: ConnectionId
+}
+
+/** Who an emit is for. */
+export interface EmitTarget extends Selection {
   /** Addressed to a user rather than a room: the `event` frame carries no `room` field. */
   direct: boolean
 }
@@ -22,4 +30,52 @@ export interface EmitEnvelope extends EmitTarget {
   dataJson: string
 }
 
-export type Envelope = EmitEnvelope
+/** The selected connections join (or leave) `targetRooms`, on whichever node they are. */
+export interface RoomChangeEnvelope extends Selection {
+  type: 'join' | 'leave'
+  origin: NodeId
+  targetRooms: readonly Room[]
+}
+
+/** The selected connections are disconnected, on whichever node they are. */
+export interface DisconnectEnvelope extends Selection {
+  type: 'disconnect'
+  origin: NodeId
+}
+
+/** A question every node answers about its own connections; the asker combines the answers. */
+export type ClusterQuery =
+  | { kind: 'count' }
+  | { kind: 'roomSize', room: Room }
+  | { kind: 'users' }
+
+/** What one node answers to each kind of query. */
+export interface QueryAnswers {
+  count: number
+  roomSize: number
+  users: string[]
+}
+
+export type QueryKind = ClusterQuery['kind']
+
+export interface RequestEnvelope {
+  type: 'request'
+  origin: NodeId
+  requestId: string
+  query: ClusterQuery
+}
+
+export interface ResponseEnvelope {
+  type: 'response'
+  origin: NodeId
+  requestId: string
+  answer: QueryAnswers[QueryKind]
+}
+
+/** Envelopes routed by their selection's rooms. */
+export type RoutedEnvelope = EmitEnvelope | RoomChangeEnvelope | DisconnectEnvelope
+
+/** Envelopes addressed to one node. */
+export type NodeEnvelope = RequestEnvelope | ResponseEnvelope
+
+export type Envelope = RoutedEnvelope | NodeEnvelope

@@ -1,6 +1,8 @@
-import type { Bus, EnvelopeListener } from './bus'
-import type { Envelope } from './envelope'
-import type { Room } from '../types'
+import type { Bus, BusNode, BusStatus } from './bus'
+import type { NodeEnvelope, RoutedEnvelope } from './envelope'
+import type { NodeId, Room } from '../types'
+
+const ALWAYS_CONNECTED: BusStatus = Object.freeze({ connected: true, disconnectedSince: null, outages: 0, failedPublishes: 0 })
 
 /**
  * The in-process "network" of a set of memory buses. Each plugin instance gets its own by default
@@ -18,24 +20,43 @@ export class MemoryBroker {
 export class MemoryBus implements Bus {
   private readonly broker: MemoryBroker
   private readonly rooms = new Set<Room>()
-  private listener: EnvelopeListener | undefined
+  private node: BusNode | undefined
 
   constructor (broker: MemoryBroker = new MemoryBroker()) {
     this.broker = broker
     broker.buses.add(this)
   }
 
-  async publish (envelope: Envelope): Promise<boolean> {
+  async attach (node: BusNode): Promise<void> {
+    this.node = node
+  }
+
+  async publish (envelope: RoutedEnvelope): Promise<boolean> {
     const soleRoom = envelope.rooms.length === 1 ? envelope.rooms[0] : undefined
     for (const bus of this.broker.buses) {
       if (bus === this) continue
       if (soleRoom !== undefined && !bus.rooms.has(soleRoom)) continue
-      bus.listener?.(envelope)
+      bus.node?.listener(envelope)
     }
     return true
   }
 
-  subscribe (room: Room): void {
+  async sendToNode (node: NodeId, envelope: NodeEnvelope): Promise<boolean> {
+    for (const bus of this.broker.buses) {
+      if (bus.node?.id !== node) continue
+      bus.node.listener(envelope)
+      return true
+    }
+    return false
+  }
+
+  async liveNodes (): Promise<NodeId[]> {
+    const nodes: NodeId[] = []
+    for (const bus of this.broker.buses) if (bus.node !== undefined) nodes.push(bus.node.id)
+    return nodes
+  }
+
+  async subscribe (room: Room): Promise<void> {
     this.rooms.add(room)
   }
 
@@ -43,17 +64,17 @@ export class MemoryBus implements Bus {
     this.rooms.delete(room)
   }
 
-  setListener (listener: EnvelopeListener): void {
-    this.listener = listener
-  }
-
   /** Rooms this node currently receives; lets tests prove nodes without members get no room traffic. */
   subscribedRooms (): ReadonlySet<Room> {
     return this.rooms
   }
 
+  status (): BusStatus {
+    return ALWAYS_CONNECTED
+  }
+
   async close (): Promise<void> {
     this.broker.buses.delete(this)
-    this.listener = undefined
+    this.node = undefined
   }
 }

@@ -7,20 +7,29 @@ import type { Connection } from './connection'
 /**
  * Brings a new connection into the hub: its `user:{id}` room, the rooms `autoJoin` names, then
  * registration, all at once after `autoJoin` settles so that nothing reaches the client before its
- * welcome. Resolves to the welcome payload, or undefined when the client left during setup.
- * Throws what `autoJoin` throws.
+ * welcome. The bus subscribes to those rooms first (bounded by `clusterRequestTimeout`), so from its
+ * welcome on the client receives emits from every node. Resolves to the welcome payload, or
+ * undefined when the client left during setup. Throws what `autoJoin` throws.
  */
 export async function admit (connection: Connection, gateway: Gateway, isOpen: () => boolean): Promise<WelcomePayload | undefined> {
   const autoJoin = gateway.options.autoJoin
   const extraRooms: Room[] = autoJoin === undefined ? [] : await autoJoin(connection.user, connection)
   if (!Array.isArray(extraRooms)) throw new TypeError('autoJoin must return an array of room names')
   if (!isOpen()) return undefined
-  const { hub } = gateway
-  hub.register(connection)
-  if (connection.userId !== null) hub.join(connection, userRoom(connection.userId))
+  const rooms = connection.userId === null ? [] : [userRoom(connection.userId)]
   for (const room of extraRooms) {
-    if (isValidRoomName(room)) hub.join(connection, room)
+    if (isValidRoomName(room)) rooms.push(room)
     else gateway.log.warn({ connectionId: connection.id }, 'fastify-realtime: autoJoin returned an invalid room name; skipped')
+  }
+  const { hub } = gateway
+  const endReservation = hub.reserveRooms(rooms)
+  try {
+    await hub.subscribed(rooms)
+    if (!isOpen()) return undefined
+    hub.register(connection)
+    for (const room of rooms) hub.join(connection, room)
+  } finally {
+    endReservation()
   }
   return { connectionId: connection.id, user: connection.user, rooms: [...connection.rooms] }
 }

@@ -1,23 +1,28 @@
-import type { EmitTarget } from '../bus/envelope'
+import type { EmitTarget, Selection } from '../bus/envelope'
 import { invalidArgument } from '../errors'
 import { isValidEventName, isValidRoomName } from '../protocol/names'
-import type { Room } from '../types'
+import { userRoom, type Room } from '../types'
 
-/** What a broadcast operator needs from the hub: send one event to a target on every node. */
-export interface EmitSink {
+export type RoomChange = 'join' | 'leave'
+
+/** What a broadcast operator needs: act on a selection of connections on every node. */
+export interface BroadcastSink {
   publish (target: EmitTarget, event: string, data: unknown): Promise<boolean>
+  changeRooms (selection: Selection, change: RoomChange, rooms: readonly Room[]): Promise<boolean>
+  disconnect (selection: Selection): Promise<boolean>
 }
 
 /**
- * An immutable selection of recipients, as in Socket.IO: `to()` and `except()` return new operators
- * and `emit()` sends. `emit` resolves true once every node's bus took the event, false when the bus
- * could not (local members have been served either way); it never rejects.
+ * An immutable selection of connections on every node, as in Socket.IO: `to()`/`in()` and
+ * `except()` return new operators; `emit()`, `join()`, `leave()` and `disconnect()` act. Each
+ * resolves true once the bus took it for the other nodes, false when the bus could not (this
+ * node's connections have been served either way); none rejects.
  */
 export class BroadcastOperator {
-  private readonly sink: EmitSink
+  private readonly sink: BroadcastSink
   private readonly target: EmitTarget
 
-  constructor (sink: EmitSink, target: EmitTarget = { rooms: [], except: [], direct: false }) {
+  constructor (sink: BroadcastSink, target: EmitTarget = { rooms: [], except: [], direct: false }) {
     this.sink = sink
     this.target = target
   }
@@ -25,6 +30,11 @@ export class BroadcastOperator {
   /** Narrows to members of these rooms (a union when called more than once). */
   to (rooms: Room | readonly Room[]): BroadcastOperator {
     return new BroadcastOperator(this.sink, { ...this.target, rooms: [...this.target.rooms, ...roomList('to', rooms)] })
+  }
+
+  /** The same as `to()`; reads better before `join`, `leave` and `disconnect`. */
+  in (rooms: Room | readonly Room[]): BroadcastOperator {
+    return this.to(rooms)
   }
 
   /** Leaves out members of these rooms. */
@@ -36,6 +46,21 @@ export class BroadcastOperator {
     if (!isValidEventName(event)) throw invalidArgument('event', 'a non-empty string of at most 100 characters without control characters')
     return this.sink.publish(this.target, event, data)
   }
+
+  /** Makes every selected connection join these rooms, on the server's authority (no `canJoin`). */
+  join (rooms: Room | readonly Room[]): Promise<boolean> {
+    return this.sink.changeRooms(this.target, 'join', roomList('join', rooms))
+  }
+
+  /** Makes every selected connection leave these rooms. */
+  leave (rooms: Room | readonly Room[]): Promise<boolean> {
+    return this.sink.changeRooms(this.target, 'leave', roomList('leave', rooms))
+  }
+
+  /** Disconnects every selected connection (ws: close 1000). */
+  disconnect (): Promise<boolean> {
+    return this.sink.disconnect(this.target)
+  }
 }
 
 function roomList (method: string, rooms: Room | readonly Room[]): readonly Room[] {
@@ -44,4 +69,12 @@ function roomList (method: string, rooms: Room | readonly Room[]): readonly Room
     throw invalidArgument(`${method}(rooms)`, 'a room name or an array of room names')
   }
   return list
+}
+
+/** The selection `toUser(id)` makes: the user's own room, with frames that name no room. */
+export function userTarget (userId: string | number): EmitTarget {
+  if ((typeof userId !== 'string' && typeof userId !== 'number') || userId === '') {
+    throw invalidArgument('userId', 'a non-empty string or a number')
+  }
+  return { rooms: [userRoom(String(userId))], except: [], direct: true }
 }

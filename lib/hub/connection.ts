@@ -2,7 +2,7 @@ import { CLOSE_CODES, RealtimeError, invalidArgument } from '../errors'
 import { encodeData } from '../protocol/codec'
 import { isValidEventName } from '../protocol/names'
 import type { ConnectionId, Identity, RealtimeUser, Room, TransportName } from '../types'
-import { BroadcastOperator, type EmitSink } from './broadcast-operator'
+import { BroadcastOperator, type BroadcastSink } from './broadcast-operator'
 import { OutboundEvent } from './outbound-event'
 
 /** A connected client as handlers and hooks see it, whatever transport it used. */
@@ -39,7 +39,7 @@ export interface Connection extends RealtimeClient {
 }
 
 /** What a connection needs from the hub to implement the client API. */
-export interface Membership extends EmitSink {
+export interface Membership extends BroadcastSink {
   join (connection: Connection, room: Room): void
   leave (connection: Connection, room: Room): void
 }

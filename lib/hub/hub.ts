@@ -1,18 +1,23 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Bus } from '../bus/bus'
-import type { EmitTarget, Envelope } from '../bus/envelope'
+import type { Bus, BusStatus } from '../bus/bus'
+import type { ClusterQuery, EmitTarget, Envelope, QueryAnswers, QueryKind, Selection } from '../bus/envelope'
 import { invalidArgument } from '../errors'
 import { encodeData } from '../protocol/codec'
 import { isValidRoomName } from '../protocol/names'
 import type { ConnectionId, NodeId, Room } from '../types'
+import type { RoomChange } from './broadcast-operator'
+import { ClusterQueries } from './cluster-queries'
 import type { Connection, Membership } from './connection'
 import { OutboundEvent } from './outbound-event'
+import { RoomSubscriptions } from './room-subscriptions'
 
 /**
- * Local state of one node: its connections and which rooms they are in. Emits are delivered to
- * local members at once (never waiting on the bus) and handed to the bus for the other nodes; the
- * hub subscribes the bus to a room only while the room has a local member.
+ * Local state of one node: its connections and which rooms they are in. Emits, joins, leaves and
+ * disconnects for a selection apply to local connections at once (never waiting on the bus) and
+ * are handed to the bus for the other nodes, which apply them to theirs; the hub subscribes the
+ * bus to a room only while the room has a local member. Cluster queries combine this node's
+ * answer with every other live node's (see ClusterQueries).
  */
 export class Hub implements Membership {
   readonly nodeId: NodeId = randomUUID()
@@ -20,12 +25,20 @@ export class Hub implements Membership {
   private readonly members = new Map<Room, Set<Connection>>()
   private readonly bus: Bus
   private readonly log: FastifyBaseLogger
+  private readonly queries: ClusterQueries
+  private readonly subscriptions: RoomSubscriptions
   private emptyWaiters: Array<() => void> = []
 
-  constructor (bus: Bus, log: FastifyBaseLogger) {
+  constructor (bus: Bus, log: FastifyBaseLogger, clusterRequestTimeout: number) {
     this.bus = bus
     this.log = log
-    bus.setListener((envelope) => this.receive(envelope))
+    this.queries = new ClusterQueries(this.nodeId, bus, clusterRequestTimeout, log)
+    this.subscriptions = new RoomSubscriptions(bus, clusterRequestTimeout, (room) => this.members.has(room))
+  }
+
+  /** Attaches the bus to this node; resolves once envelopes for it arrive. Rejects when the bus cannot start. */
+  async start (): Promise<void> {
+    await this.bus.attach({ id: this.nodeId, listener: (envelope) => this.receive(envelope), log: this.log })
   }
 
   register (connection: Connection): void {
@@ -65,7 +78,7 @@ export class Hub implements Membership {
       return
     }
     this.members.set(room, new Set([connection]))
-    this.bus.subscribe(room)
+    this.subscriptions.hold(room)
   }
 
   leave (connection: Connection, room: Room): void {
@@ -75,14 +88,44 @@ export class Hub implements Membership {
     members.delete(connection)
     if (members.size > 0) return
     this.members.delete(room)
-    this.bus.unsubscribe(room)
+    this.subscriptions.release(room)
+  }
+
+  /**
+   * Subscribes the bus to rooms a connection is about to join, before it can be reached; the
+   * returned function ends the reservation once the joins are done (or the client has gone).
+   */
+  reserveRooms (rooms: readonly Room[]): () => void {
+    return this.subscriptions.reserve(rooms)
+  }
+
+  /** Resolves once envelopes for these rooms reach this node from every node, or after `clusterRequestTimeout`. */
+  subscribed (rooms: Iterable<Room>): Promise<void> {
+    return this.subscriptions.inEffect(rooms)
   }
 
   /** Delivers to local members now and hands the emit to the bus for the other nodes. */
   publish (target: EmitTarget, event: string, data: unknown): Promise<boolean> {
     const dataJson = encodeData(data)
     this.deliver(target, event, dataJson)
-    return this.bus.publish({ type: 'emit', origin: this.nodeId, event, dataJson, ...target })
+    return this.bus.publish({ type: 'emit', origin: this.nodeId, event, dataJson, ...selectionOf(target), direct: target.direct })
+  }
+
+  /** Makes the selected connections join or leave rooms, here now and on the other nodes through the bus. */
+  changeRooms (selection: Selection, change: RoomChange, rooms: readonly Room[]): Promise<boolean> {
+    this.applyRoomChange(selection, change, rooms)
+    return this.bus.publish({ type: change, origin: this.nodeId, ...selectionOf(selection), targetRooms: rooms })
+  }
+
+  /** Disconnects the selected connections, here now and on the other nodes through the bus. */
+  disconnect (selection: Selection): Promise<boolean> {
+    this.disconnectSelected(selection)
+    return this.bus.publish({ type: 'disconnect', origin: this.nodeId, ...selectionOf(selection) })
+  }
+
+  /** Every live node's answer to a query about its connections, this node's first. */
+  ask<K extends QueryKind> (query: Extract<ClusterQuery, { kind: K }>): Promise<Array<QueryAnswers[K]>> {
+    return this.queries.ask(query, this.answer(query) as QueryAnswers[K])
   }
 
   private receive (envelope: Envelope): void {
@@ -90,6 +133,19 @@ export class Hub implements Membership {
     switch (envelope.type) {
       case 'emit':
         this.deliver(envelope, envelope.event, envelope.dataJson)
+        break
+      case 'join':
+      case 'leave':
+        this.applyRoomChange(envelope, envelope.type, envelope.targetRooms)
+        break
+      case 'disconnect':
+        this.disconnectSelected(envelope)
+        break
+      case 'request':
+        void this.bus.sendToNode(envelope.origin, { type: 'response', origin: this.nodeId, requestId: envelope.requestId, answer: this.answer(envelope.query) })
+        break
+      case 'response':
+        this.queries.receive(envelope)
         break
       default:
         this.log.debug({ envelope }, 'fastify-realtime: ignored an unknown bus envelope')
@@ -99,11 +155,56 @@ export class Hub implements Membership {
   private deliver (target: EmitTarget, event: string, dataJson: string): void {
     const soleRoom = target.rooms.length === 1 ? target.rooms[0] : undefined
     const message = new OutboundEvent(event, dataJson, target.direct ? undefined : soleRoom)
+    // The hot path of every fan-out: one plain loop, no intermediate collections.
     const excluded = target.except.length > 0 ? this.membersOf(target.except) : undefined
     for (const connection of this.recipients(target.rooms)) {
       if (connection.id === target.exceptConnectionId || excluded?.has(connection) === true) continue
       connection.deliver(message)
     }
+  }
+
+  private applyRoomChange (selection: Selection, change: RoomChange, rooms: readonly Room[]): void {
+    for (const connection of this.selected(selection)) {
+      for (const room of rooms) {
+        if (change === 'join') this.join(connection, room)
+        else this.leave(connection, room)
+      }
+    }
+  }
+
+  private disconnectSelected (selection: Selection): void {
+    for (const connection of this.selected(selection)) connection.disconnect()
+  }
+
+  /** This node's own answer to a cluster query. */
+  private answer (query: ClusterQuery): QueryAnswers[QueryKind] {
+    switch (query.kind) {
+      case 'count': return this.connections.size
+      case 'roomSize': return this.roomSize(query.room)
+      case 'users': return this.localUsers()
+    }
+  }
+
+  private localUsers (): string[] {
+    const users = new Set<string>()
+    for (const connection of this.connections.values()) {
+      if (connection.userId !== null) users.add(connection.userId)
+    }
+    return [...users]
+  }
+
+  /**
+   * The local connections a selection names, as a snapshot: joining, leaving and disconnecting
+   * change the very member sets the selection walks.
+   */
+  private selected (selection: Selection): Connection[] {
+    const excluded = selection.except.length > 0 ? this.membersOf(selection.except) : undefined
+    const chosen: Connection[] = []
+    for (const connection of this.recipients(selection.rooms)) {
+      if (connection.id === selection.exceptConnectionId || excluded?.has(connection) === true) continue
+      chosen.push(connection)
+    }
+    return chosen
   }
 
   private recipients (rooms: readonly Room[]): Iterable<Connection> {
@@ -121,10 +222,11 @@ export class Hub implements Membership {
     return union
   }
 
-  get connectionCount (): number {
-    return this.connections.size
+  busStatus (): BusStatus {
+    return this.bus.status()
   }
 
+  /** Local connections in a room. */
   roomSize (room: Room): number {
     return this.members.get(room)?.size ?? 0
   }
@@ -133,4 +235,10 @@ export class Hub implements Membership {
   allConnections (): IterableIterator<Connection> {
     return this.connections.values()
   }
+}
+
+/** Only the selection's own fields, whatever else the object carries, go on the bus. */
+function selectionOf (selection: Selection): Selection {
+  const { rooms, except, exceptConnectionId } = selection
+  return exceptConnectionId === undefined ? { rooms, except } : { rooms, except, exceptConnectionId }
 }

@@ -33,6 +33,8 @@ export class RoomAccess {
     if (!this.hub.isRegistered(connection)) return
     this.checkRoomLimit(connection)
     this.hub.join(connection, room)
+    // Acknowledged once emits from every node reach the client, not merely this node's.
+    await this.hub.subscribed([room])
   }
 
   requestLeave (connection: Connection, room: unknown): void {

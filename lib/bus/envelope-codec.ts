@@ -1,0 +1,126 @@
+/**
+ * The one place that turns envelopes into bus messages and back, shared by the Redis bus and the
+ * emitter.
+ *
+ * A message is a JSON header, then for an `emit` a newline and the payload exactly as the sender
+ * serialised it: the payload is never stringified twice, and the receiver hands it on without
+ * re-stringifying (JSON text never contains a raw newline, so the first one ends the header).
+ * Decoding never throws: anything malformed is reported as a reason, for the bus to log and drop.
+ */
+import type { ClusterQuery, Envelope, Selection } from './envelope'
+import { isValidEventName, isValidRoomName } from '../protocol/names'
+
+/** Bumped when the message format changes incompatibly; other versions are dropped. */
+export const ENVELOPE_VERSION = 1
+
+const MAX_ID_LENGTH = 128
+
+export type DecodedEnvelope = { ok: true, envelope: Envelope } | { ok: false, reason: string }
+
+export function encodeEnvelope (envelope: Envelope): string {
+  if (envelope.type !== 'emit') return JSON.stringify({ v: ENVELOPE_VERSION, ...envelope })
+  const { dataJson, ...header } = envelope
+  return `${JSON.stringify({ v: ENVELOPE_VERSION, ...header })}\n${dataJson}`
+}
+
+export function decodeEnvelope (message: string): DecodedEnvelope {
+  const newline = message.indexOf('\n')
+  const headerText = newline === -1 ? message : message.slice(0, newline)
+  let header: unknown
+  try {
+    // Fields are read one by one into fresh objects below, so no "__proto__" key reaches a prototype.
+    header = JSON.parse(headerText)
+  } catch {
+    return failed('header is not JSON')
+  }
+  if (!isRecord(header)) return failed('header is not an object')
+  if (header.v !== ENVELOPE_VERSION) return failed(`unsupported version ${String(header.v)}`)
+  const { type, origin } = header
+  if (!isId(origin)) return failed('bad origin')
+  switch (type) {
+    case 'emit': {
+      const selection = readSelection(header)
+      if (selection === undefined) return failed('bad selection')
+      if (!isValidEventName(header.event)) return failed('bad event name')
+      if (typeof header.direct !== 'boolean') return failed('bad direct flag')
+      if (newline === -1) return failed('emit without payload')
+      const dataJson = message.slice(newline + 1)
+      if (!isJson(dataJson)) return failed('payload is not JSON')
+      return { ok: true, envelope: { type, origin, event: header.event, dataJson, direct: header.direct, ...selection } }
+    }
+    case 'join':
+    case 'leave': {
+      const selection = readSelection(header)
+      if (selection === undefined) return failed('bad selection')
+      if (!isRoomList(header.targetRooms)) return failed('bad target rooms')
+      return { ok: true, envelope: { type, origin, targetRooms: header.targetRooms, ...selection } }
+    }
+    case 'disconnect': {
+      const selection = readSelection(header)
+      if (selection === undefined) return failed('bad selection')
+      return { ok: true, envelope: { type, origin, ...selection } }
+    }
+    case 'request': {
+      const query = readQuery(header.query)
+      if (!isId(header.requestId) || query === undefined) return failed('bad request')
+      return { ok: true, envelope: { type, origin, requestId: header.requestId, query } }
+    }
+    case 'response': {
+      const { answer } = header
+      if (!isId(header.requestId) || !(isCount(answer) || isStringList(answer))) return failed('bad response')
+      return { ok: true, envelope: { type, origin, requestId: header.requestId, answer } }
+    }
+    default:
+      return failed(`unknown type ${String(type)}`)
+  }
+}
+
+function readSelection (header: Record<string, unknown>): Selection | undefined {
+  const { rooms, except, exceptConnectionId } = header
+  if (!isRoomList(rooms) || !isRoomList(except)) return undefined
+  if (exceptConnectionId === undefined) return { rooms, except }
+  return isId(exceptConnectionId) ? { rooms, except, exceptConnectionId } : undefined
+}
+
+function readQuery (query: unknown): ClusterQuery | undefined {
+  if (!isRecord(query)) return undefined
+  switch (query.kind) {
+    case 'count': return { kind: 'count' }
+    case 'users': return { kind: 'users' }
+    case 'roomSize': return isValidRoomName(query.room) ? { kind: 'roomSize', room: query.room } : undefined
+    default: return undefined
+  }
+}
+
+function failed (reason: string): DecodedEnvelope {
+  return { ok: false, reason }
+}
+
+function isRecord (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isId (value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH
+}
+
+function isRoomList (value: unknown): value is string[] {
+  return Array.isArray(value) && value.every(isValidRoomName)
+}
+
+function isStringList (value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string')
+}
+
+function isCount (value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+}
+
+function isJson (text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,232 @@
+import type { Bus, BusNode, BusStatus } from './bus'
+import { decodeEnvelope } from './envelope-codec'
+import type { NodeEnvelope, RoutedEnvelope } from './envelope'
+import { DEFAULT_NODE_HEARTBEAT_INTERVAL, NodeRegistry } from './node-registry'
+import { RedisChannels, resolvePrefix } from './redis-channels'
+import {
+  checkRedisOption, closeConnection, isCluster, openCommandConnection, openSubscriberConnection, startConnecting, whenReady,
+  type RedisClient, type RedisConnectionOption
+} from './redis-connections'
+import { RedisHealth } from './redis-health'
+import { RedisPublisher } from './redis-publisher'
+import { invalidOption, RealtimeConfigError } from '../errors'
+import type { NodeId, Room } from '../types'
+
+const CLOSE_TIMEOUT_MS = 1_000
+
+export interface RedisBusOptions {
+  /** A Redis URL, ioredis options, or an ioredis Redis or Cluster instance (which the bus leaves open). */
+  redis: RedisConnectionOption
+  /** Prefix of every channel and key (default 'fastify-realtime'); every node and emitter of a cluster uses the same one. */
+  prefix?: string
+  /** Milliseconds between a node's announcements in the node registry (default 5000). */
+  nodeHeartbeatInterval?: number
+  /** Milliseconds after its last announcement a silent node counts as gone (default three intervals). */
+  nodeTtl?: number
+}
+
+/**
+ * A bus over Redis pub/sub. Two connections: the command connection (the app's, or one the bus
+ * creates with auto-pipelining) publishes and keeps the node registry; the subscriber connection,
+ * always the bus's own, receives. A node subscribes to the broadcast channel, its own node channel,
+ * and each room channel only while the room has a local member, so a room's traffic reaches only
+ * the nodes that have its members. On a Redis Cluster every channel is a shard channel
+ * (SPUBLISH/SSUBSCRIBE).
+ *
+ * Delivery is at-most-once: ioredis reconnects and resubscribes on its own after an outage or a
+ * killed connection, but what was published meanwhile is gone. Publishes while the command
+ * connection is down resolve false at once; the outage is logged once and shows in `status()`.
+ */
+export class RedisBus implements Bus {
+  private readonly channels: RedisChannels
+  private readonly publisher: RedisPublisher
+  private readonly subscriber: RedisClient
+  private readonly ownsPublisher: boolean
+  private readonly sharded: boolean
+  private readonly heartbeatInterval: number
+  private readonly nodeTtl: number
+  private node: BusNode | undefined
+  private health: RedisHealth | undefined
+  private registry: NodeRegistry | undefined
+  /** Rooms this node should receive, whatever the connection's state: re-asserted after every reconnect. */
+  private readonly rooms = new Set<Room>()
+  /** False from the subscriber dropping until everything is subscribed again. */
+  private subscriptionsInPlace = false
+  private closed = false
+  private readonly detach: Array<() => void> = []
+
+  constructor (options: RedisBusOptions) {
+    if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object with a "redis" option')
+    const redis = checkRedisOption('redis', options.redis)
+    this.channels = new RedisChannels(resolvePrefix('prefix', options.prefix))
+    this.heartbeatInterval = positiveInteger('nodeHeartbeatInterval', options.nodeHeartbeatInterval, DEFAULT_NODE_HEARTBEAT_INTERVAL)
+    this.nodeTtl = positiveInteger('nodeTtl', options.nodeTtl, 3 * this.heartbeatInterval)
+    if (this.nodeTtl <= this.heartbeatInterval) throw invalidOption('nodeTtl', 'longer than nodeHeartbeatInterval')
+    const { client, owned } = openCommandConnection(redis)
+    this.publisher = new RedisPublisher(client, this.channels)
+    this.ownsPublisher = owned
+    this.sharded = isCluster(client)
+    this.subscriber = openSubscriberConnection(client)
+  }
+
+  async attach (node: BusNode): Promise<void> {
+    this.node = node
+    const health = this.health = new RedisHealth(node.log)
+    this.registry = new NodeRegistry(this.publisher.client, this.channels.nodeRegistry, node.id, this.heartbeatInterval, this.nodeTtl)
+    this.listen(this.subscriber, this.sharded ? 'smessage' : 'message', (_channel: string, message: string) => this.receive(message))
+    startConnecting(this.publisher.client)
+    startConnecting(this.subscriber)
+    try {
+      await Promise.all([whenReady(this.publisher.client), whenReady(this.subscriber)])
+    } catch (err) {
+      throw new RealtimeConfigError('FST_REALTIME_REDIS_UNAVAILABLE', `fastify-realtime: cannot reach Redis (${(err as Error).message})`, { cause: err })
+    }
+    await this.subscribeChannels([this.channels.broadcast, this.channels.node(node.id)])
+    this.subscriptionsInPlace = true
+    health.up()
+    this.registry.start()
+    this.watchConnections(health)
+  }
+
+  publish (envelope: RoutedEnvelope): Promise<boolean> {
+    return this.counted(this.publisher.publish(envelope))
+  }
+
+  async sendToNode (node: NodeId, envelope: NodeEnvelope): Promise<boolean> {
+    const receivers = await this.publisher.send(this.channels.node(node), envelope)
+    if (receivers === undefined) this.health?.publishFailed()
+    return receivers !== undefined && receivers > 0
+  }
+
+  async liveNodes (): Promise<NodeId[]> {
+    const { registry, node } = this
+    if (registry === undefined || node === undefined) return []
+    return await registry.liveNodes().catch(() => [node.id])
+  }
+
+  subscribe (room: Room): Promise<void> {
+    this.rooms.add(room)
+    const subscribed = this.subscribeChannels([this.channels.room(room)]).catch((err: unknown) => this.onSubscriptionError(err, room))
+    // While disconnected nothing is received anyway, and the subscription is renewed on reconnect.
+    return this.health?.isConnected === true ? subscribed : Promise.resolve()
+  }
+
+  unsubscribe (room: Room): void {
+    this.rooms.delete(room)
+    const channel = this.channels.room(room)
+    const done = this.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel)
+    done.catch((err: unknown) => this.onSubscriptionError(err, room))
+  }
+
+  status (): BusStatus {
+    return this.health?.status() ?? { connected: false, disconnectedSince: null, outages: 0, failedPublishes: 0 }
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const undo of this.detach.splice(0)) undo()
+    this.node = undefined
+    // The registry's ZREM is queued ahead of the command connection's QUIT; neither waits on a frozen Redis for long.
+    await Promise.all([
+      Promise.race([this.registry?.stop(), delay(CLOSE_TIMEOUT_MS)]),
+      closeConnection(this.subscriber, CLOSE_TIMEOUT_MS),
+      this.ownsPublisher ? closeConnection(this.publisher.client, CLOSE_TIMEOUT_MS) : undefined
+    ])
+  }
+
+  private async subscribeChannels (channels: string[]): Promise<void> {
+    if (!this.sharded) {
+      await this.subscriber.subscribe(...channels)
+      return
+    }
+    // Shard channels hash to different slots; each SSUBSCRIBE names one.
+    await Promise.all(channels.map(async (channel) => await this.subscriber.ssubscribe(channel)))
+  }
+
+  private receive (message: string): void {
+    const node = this.node
+    if (node === undefined) return
+    const decoded = decodeEnvelope(message)
+    if (!decoded.ok) {
+      node.log.debug({ reason: decoded.reason }, 'fastify-realtime: dropped a malformed bus message')
+      return
+    }
+    try {
+      node.listener(decoded.envelope)
+    } catch (err) {
+      // Thrown into ioredis's reply parser it would break the connection for every later message.
+      node.log.error({ err }, 'fastify-realtime: failed to handle a bus message')
+    }
+  }
+
+  /**
+   * Follows both connections' ups and downs. After the subscriber reconnects, ioredis re-sends the
+   * subscriptions it knows of, but not ones it gave up on while they were queued during a long
+   * outage; so the bus subscribes again to everything it should receive (harmless for channels
+   * already subscribed), and the reply says they are all in place. Once both connections are up,
+   * the node announces itself at once (a restarted Redis has forgotten it).
+   */
+  private watchConnections (health: RedisHealth): void {
+    const command = this.publisher.client
+    this.listen(command, 'close', () => health.down('command'))
+    this.listen(command, 'ready', () => this.recovered(health))
+    this.listen(this.subscriber, 'close', () => {
+      this.subscriptionsInPlace = false
+      health.down('subscriber')
+    })
+    this.listen(this.subscriber, 'ready', () => {
+      void this.resubscribe().then((ok) => {
+        this.subscriptionsInPlace = ok
+        this.recovered(health)
+      })
+    })
+    for (const [client, name] of [[command, 'command'], [this.subscriber, 'subscriber']] as const) {
+      // Reconnection attempts fail once per attempt; the outage itself is reported once, by `health`.
+      this.listen(client, 'error', (err: Error) => this.node?.log.debug({ err, connection: name }, 'fastify-realtime: Redis connection error'))
+    }
+  }
+
+  private recovered (health: RedisHealth): void {
+    if (this.closed || !this.subscriptionsInPlace || this.publisher.client.status !== 'ready' || this.subscriber.status !== 'ready') return
+    health.up()
+    this.registry?.announce()
+  }
+
+  private async resubscribe (): Promise<boolean> {
+    const node = this.node
+    if (node === undefined) return false
+    const rooms = [...this.rooms].map((room) => this.channels.room(room))
+    try {
+      await this.subscribeChannels([this.channels.broadcast, this.channels.node(node.id), ...rooms])
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  private listen<Args extends unknown[]> (client: RedisClient, event: string, handler: (...args: Args) => void): void {
+    client.on(event, handler)
+    this.detach.push(() => client.off(event, handler))
+  }
+
+  private async counted (published: Promise<boolean>): Promise<boolean> {
+    const ok = await published
+    if (!ok) this.health?.publishFailed()
+    return ok
+  }
+
+  private onSubscriptionError (err: unknown, room: Room): void {
+    if (!this.closed) this.node?.log.debug({ err, room }, 'fastify-realtime: a Redis (un)subscribe failed; it is retried when the connection comes back')
+  }
+}
+
+function positiveInteger (name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw invalidOption(name, 'a positive integer')
+  return value
+}
+
+function delay (ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref())
+}

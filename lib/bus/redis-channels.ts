@@ -1,0 +1,50 @@
+import type { RoutedEnvelope } from './envelope'
+import { invalidOption } from '../errors'
+import { isValidRoomName } from '../protocol/names'
+import type { NodeId, Room } from '../types'
+
+export const DEFAULT_REDIS_PREFIX = 'fastify-realtime'
+const MAX_PREFIX_LENGTH = 100
+
+/**
+ * The names of every Redis channel and key one cluster uses, all under one prefix and readable in
+ * `PUBSUB CHANNELS` or `MONITOR`: `{prefix}#room#{room}` per room, `{prefix}#all` for envelopes
+ * that select more than one room (or none), `{prefix}#node#{id}` per node, `{prefix}#nodes` for the
+ * node registry. The room name comes last, so any room name maps to its own channel.
+ */
+export class RedisChannels {
+  readonly prefix: string
+  readonly broadcast: string
+  readonly nodeRegistry: string
+
+  constructor (prefix: string) {
+    this.prefix = prefix
+    this.broadcast = `${prefix}#all`
+    this.nodeRegistry = `${prefix}#nodes`
+  }
+
+  room (room: Room): string {
+    return `${this.prefix}#room#${room}`
+  }
+
+  node (node: NodeId): string {
+    return `${this.prefix}#node#${node}`
+  }
+
+  /** Where an envelope goes: its room's channel when it selects exactly one room, the broadcast channel otherwise. */
+  of (envelope: RoutedEnvelope): string {
+    return envelope.rooms.length === 1 ? this.room(envelope.rooms[0]) : this.broadcast
+  }
+}
+
+/**
+ * Checks a prefix option: the rules of a room name (no control characters), shorter, and no `#`:
+ * that is the separator, so one cluster's channels cannot be mistaken for another's.
+ */
+export function resolvePrefix (name: string, value: unknown): string {
+  if (value === undefined) return DEFAULT_REDIS_PREFIX
+  if (typeof value !== 'string' || value.length > MAX_PREFIX_LENGTH || value.includes('#') || !isValidRoomName(value)) {
+    throw invalidOption(name, `a non-empty string of at most ${MAX_PREFIX_LENGTH} characters without "#" or control characters`)
+  }
+  return value
+}

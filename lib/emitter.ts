@@ -1,0 +1,95 @@
+/**
+ * `fastify-realtime/emitter`: emit to the clients of a fastify-realtime cluster from any process
+ * with Redis access (a queue worker, a cron job), with no Fastify and no clients of its own.
+ *
+ *   const emitter = createEmitter({ redis: process.env.REDIS_URL })
+ *   await emitter.toUser(42).emit('notification:new', { text: 'Shipped' })
+ */
+import { randomUUID } from 'node:crypto'
+import type { EmitTarget, RoutedEnvelope, Selection } from './bus/envelope'
+import { RedisChannels, resolvePrefix } from './bus/redis-channels'
+import { checkRedisOption, closeConnection, openCommandConnection, startConnecting, whenReady, type RedisConnectionOption } from './bus/redis-connections'
+import { RedisPublisher } from './bus/redis-publisher'
+import { invalidOption } from './errors'
+import { BroadcastOperator, userTarget, type BroadcastSink, type RoomChange } from './hub/broadcast-operator'
+import { encodeData } from './protocol/codec'
+import type { Room } from './types'
+
+const CLOSE_TIMEOUT_MS = 1_000
+
+export interface EmitterOptions {
+  /** A Redis URL, ioredis options, or an ioredis Redis or Cluster instance (which `close()` leaves open). */
+  redis: RedisConnectionOption
+  /** The cluster's `redisPrefix` (default 'fastify-realtime'). */
+  prefix?: string
+}
+
+/**
+ * Selects and acts on clients on every node, as `app.realtime` does. Every action resolves true
+ * once Redis took it and false when it could not (Redis unreachable); none rejects.
+ */
+export interface Emitter {
+  /** Sends an event to every client on every node. */
+  emit (event: string, data?: unknown): Promise<boolean>
+  to (rooms: Room | readonly Room[]): BroadcastOperator
+  in (rooms: Room | readonly Room[]): BroadcastOperator
+  except (rooms: Room | readonly Room[]): BroadcastOperator
+  /** Every connection of one user; their `event` frames carry no `room`. */
+  toUser (userId: string | number): BroadcastOperator
+  /** Closes the Redis connection if the emitter created it. */
+  close (): Promise<void>
+}
+
+export function createEmitter (options: EmitterOptions): Emitter {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object with a "redis" option')
+  const channels = new RedisChannels(resolvePrefix('prefix', options.prefix))
+  const { client, owned } = openCommandConnection(checkRedisOption('redis', options.redis))
+  // Without this listener ioredis would print every failed reconnection attempt; emit() reports them as false.
+  const ignoreError = (): void => {}
+  client.on('error', ignoreError)
+  const sink = new EmitterSink(new RedisPublisher(client, channels), whenReady(client).then(() => true, () => false))
+  startConnecting(client)
+  const everyone = new BroadcastOperator(sink)
+  return {
+    emit: (event, data) => everyone.emit(event, data),
+    to: (rooms) => everyone.to(rooms),
+    in: (rooms) => everyone.in(rooms),
+    except: (rooms) => everyone.except(rooms),
+    toUser: (userId) => new BroadcastOperator(sink, userTarget(userId)),
+    close: async () => {
+      client.off('error', ignoreError)
+      if (owned) await closeConnection(client, CLOSE_TIMEOUT_MS)
+    }
+  }
+}
+
+/** Turns an emitter's actions into envelopes from an origin no node shares, so every node applies them. */
+class EmitterSink implements BroadcastSink {
+  private readonly origin = `emitter:${randomUUID()}`
+  private readonly publisher: RedisPublisher
+  /** Settles with the first connection attempt: until then a publish waits rather than failing. */
+  private readonly firstConnection: Promise<boolean>
+
+  constructor (publisher: RedisPublisher, firstConnection: Promise<boolean>) {
+    this.publisher = publisher
+    this.firstConnection = firstConnection
+  }
+
+  publish (target: EmitTarget, event: string, data: unknown): Promise<boolean> {
+    const { rooms, except, direct } = target
+    return this.send({ type: 'emit', origin: this.origin, event, dataJson: encodeData(data), rooms, except, direct })
+  }
+
+  changeRooms (selection: Selection, change: RoomChange, targetRooms: readonly Room[]): Promise<boolean> {
+    return this.send({ type: change, origin: this.origin, rooms: selection.rooms, except: selection.except, targetRooms })
+  }
+
+  disconnect (selection: Selection): Promise<boolean> {
+    return this.send({ type: 'disconnect', origin: this.origin, rooms: selection.rooms, except: selection.except })
+  }
+
+  private async send (envelope: RoutedEnvelope): Promise<boolean> {
+    await this.firstConnection
+    return await this.publisher.publish(envelope)
+  }
+}

@@ -1,0 +1,68 @@
+import type { Bus } from '../bus/bus'
+import type { Room } from '../types'
+
+/**
+ * Which rooms this node's bus is subscribed to, and when each subscription took effect. A room is
+ * subscribed while it has a local member, or while it is reserved for a connection that is about
+ * to join it (admission subscribes first, so the client's welcome can wait for the subscriptions
+ * without the client being reachable yet).
+ *
+ * Waiting is bounded by `waitMs`: a join is acknowledged once the room's envelopes reach this node,
+ * or after `waitMs` if Redis does not confirm (frozen), never later.
+ */
+export class RoomSubscriptions {
+  private readonly bus: Bus
+  private readonly waitMs: number
+  private readonly hasMembers: (room: Room) => boolean
+  private readonly active = new Map<Room, Promise<void>>()
+  private readonly reservations = new Map<Room, number>()
+
+  constructor (bus: Bus, waitMs: number, hasMembers: (room: Room) => boolean) {
+    this.bus = bus
+    this.waitMs = waitMs
+    this.hasMembers = hasMembers
+  }
+
+  /** The room has a local member: subscribe unless already subscribed. */
+  hold (room: Room): void {
+    if (!this.active.has(room)) this.active.set(room, this.bus.subscribe(room))
+  }
+
+  /** The room's last local member left: unsubscribe unless a connection about to join holds a reservation. */
+  release (room: Room): void {
+    if (this.reservations.has(room) || this.hasMembers(room) || !this.active.delete(room)) return
+    this.bus.unsubscribe(room)
+  }
+
+  /** Subscribes to rooms ahead of joins; the returned function ends the reservation. */
+  reserve (rooms: readonly Room[]): () => void {
+    for (const room of rooms) {
+      this.reservations.set(room, (this.reservations.get(room) ?? 0) + 1)
+      this.hold(room)
+    }
+    return () => {
+      for (const room of rooms) {
+        const left = (this.reservations.get(room) ?? 1) - 1
+        if (left > 0) {
+          this.reservations.set(room, left)
+          continue
+        }
+        this.reservations.delete(room)
+        this.release(room)
+      }
+    }
+  }
+
+  /** Resolves once these rooms' subscriptions are in effect, or after `waitMs`. Never rejects. */
+  async inEffect (rooms: Iterable<Room>): Promise<void> {
+    const pending: Array<Promise<void>> = []
+    for (const room of rooms) {
+      const subscription = this.active.get(room)
+      if (subscription !== undefined) pending.push(subscription)
+    }
+    if (pending.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.all(pending), new Promise<void>((resolve) => { timer = setTimeout(resolve, this.waitMs) })])
+    clearTimeout(timer)
+  }
+}

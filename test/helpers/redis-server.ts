@@ -1,0 +1,203 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, connect as tcpConnect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Redis from 'ioredis'
+import type { Test } from 'tap'
+
+// From PATH unless the environment names the binaries.
+const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server'
+const REDIS_CLI = process.env.REDIS_CLI ?? 'redis-cli'
+const START_TIMEOUT_MS = 10_000
+
+/** Every redis-server this process started and has not reaped, killed if the test process exits early. */
+const running = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+/**
+ * A real `redis-server` process on a free port of 127.0.0.1, with persistence off. Fault tests can
+ * kill it (-9), start it again on the same port, and freeze it (SIGSTOP/SIGCONT).
+ */
+export class RedisServer {
+  readonly port: number
+  readonly url: string
+  private readonly args: string[]
+  private readonly clients = new Set<Redis>()
+  private child: ChildProcess | undefined
+
+  constructor (port: number, extraArgs: string[] = []) {
+    this.port = port
+    this.url = `redis://127.0.0.1:${port}`
+    this.args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs]
+  }
+
+  /** Starts the process and resolves once it answers PING. */
+  async start (): Promise<void> {
+    const child = spawn(REDIS_SERVER, this.args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    running.add(child)
+    child.once('exit', () => running.delete(child))
+    this.child = child
+    let output = ''
+    const collect = (chunk: Buffer): void => { output += chunk.toString() }
+    child.stdout?.on('data', collect)
+    child.stderr?.on('data', collect)
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`redis-server on ${this.port} did not start:\n${output}`)), START_TIMEOUT_MS)
+      const settle = (err?: Error): void => {
+        clearTimeout(timer)
+        // Keep draining its output without keeping it: a full pipe would block the server's logging.
+        child.stdout?.off('data', collect).off('data', onStdout).resume()
+        child.stderr?.off('data', collect).resume()
+        if (err === undefined) resolve()
+        else reject(err)
+      }
+      const onStdout = (): void => {
+        if (output.includes('Ready to accept connections')) settle()
+      }
+      child.stdout?.on('data', onStdout)
+      child.once('error', settle)
+      child.once('exit', (code) => settle(new Error(`redis-server on ${this.port} exited with ${String(code)}:\n${output}`)))
+    })
+    await ready
+    if (!await answersPing(this.port)) throw new Error(`redis-server on ${this.port} does not answer PING`)
+  }
+
+  /** kill -9, resolved once the process is gone (connections drop without a goodbye). */
+  async kill (): Promise<void> {
+    const child = this.child
+    this.child = undefined
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+    const exited = once(child, 'exit')
+    child.kill('SIGKILL')
+    await exited
+  }
+
+  /** kill -9 and start again on the same port (an empty server: persistence is off). */
+  async restart (): Promise<void> {
+    await this.kill()
+    await this.start()
+  }
+
+  /** SIGSTOP: the server keeps its connections open but stops answering. */
+  pause (): void {
+    this.child?.kill('SIGSTOP')
+  }
+
+  /** SIGCONT after `pause()`. */
+  resume (): void {
+    this.child?.kill('SIGCONT')
+  }
+
+  /** A plain ioredis connection for the test itself (PUBSUB NUMSUB, CLIENT KILL, …), closed with the server. */
+  client (): Redis {
+    const client = new Redis(this.port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 1 })
+    client.on('error', () => {})
+    this.clients.add(client)
+    return client
+  }
+
+  /** Subscriber count of each channel, as Redis reports it. */
+  async numsub (...channels: string[]): Promise<number[]> {
+    const reply = await this.command('PUBSUB', 'NUMSUB', ...channels) as Array<string | number>
+    return channels.map((_, i) => Number(reply[i * 2 + 1]))
+  }
+
+  /** Runs one command on a short-lived admin connection. */
+  async command (...args: [string, ...Array<string | number>]): Promise<unknown> {
+    const client = this.client()
+    try {
+      return await client.call(...args)
+    } finally {
+      this.clients.delete(client)
+      client.disconnect()
+    }
+  }
+
+  async stop (): Promise<void> {
+    for (const client of this.clients) client.disconnect()
+    this.clients.clear()
+    this.resume()
+    await this.kill()
+  }
+}
+
+/** Starts a redis-server on a free port and stops it when the test ends. */
+export async function startRedis (t: Test, extraArgs: string[] = []): Promise<RedisServer> {
+  const server = new RedisServer(await freePort(), extraArgs)
+  t.teardown(() => server.stop())
+  await server.start()
+  return server
+}
+
+/**
+ * A local Redis Cluster of three masters (no replicas), made with `redis-cli --cluster create`,
+ * resolved once every node reports `cluster_state:ok`.
+ */
+export async function startRedisCluster (t: Test, size = 3): Promise<RedisServer[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'fastify-realtime-cluster-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const nodes: RedisServer[] = []
+  for (let i = 0; i < size; i++) {
+    // Each node also listens on port + 10000 for the cluster bus.
+    const port = await freePort(async (candidate) => candidate + 10_000 < 65_536 && await isFree(candidate + 10_000))
+    const node = new RedisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--cluster-node-timeout', '2000'])
+    t.teardown(() => node.stop())
+    await node.start()
+    nodes.push(node)
+  }
+  const created = spawnSync(REDIS_CLI, ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 })
+  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`)
+  // No event announces that every node agrees on the slot map; ask, boundedly.
+  const deadline = Date.now() + START_TIMEOUT_MS
+  for (const node of nodes) {
+    while (!String(await node.command('CLUSTER', 'INFO')).includes('cluster_state:ok')) {
+      if (Date.now() > deadline) throw new Error(`cluster node ${node.port} never reached cluster_state:ok`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  return nodes
+}
+
+/** A TCP port nothing listens on right now (the OS picks it). */
+export async function freePort (accept: (port: number) => boolean | Promise<boolean> = () => true): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await listenOnce(0)
+    if (port !== undefined && await accept(port)) return port
+  }
+  throw new Error('no acceptable free port found')
+}
+
+async function isFree (port: number): Promise<boolean> {
+  return await listenOnce(port) === port
+}
+
+/** Binds 127.0.0.1:port (0: any), closes again, and says which port it got; undefined if taken. */
+async function listenOnce (port: number): Promise<number | undefined> {
+  const server = createServer()
+  try {
+    server.listen(port, '127.0.0.1')
+    await once(server, 'listening')
+  } catch {
+    return undefined
+  }
+  const address = server.address()
+  server.close()
+  await once(server, 'close')
+  return address !== null && typeof address === 'object' ? address.port : undefined
+}
+
+async function answersPing (port: number): Promise<boolean> {
+  const socket = tcpConnect(port, '127.0.0.1')
+  try {
+    await once(socket, 'connect')
+    socket.write('PING\r\n')
+    const [reply] = await once(socket, 'data') as [Buffer]
+    return reply.toString().startsWith('+PONG')
+  } finally {
+    socket.destroy()
+  }
+}
