@@ -55,7 +55,8 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
   fastify.decorate('realtime', new Realtime(gateway))
   fastify.decorateRequest('realtimeIdentity', null)
 
-  if (options.ws !== false && !fastify.hasDecorator('websocketServer')) {
+  const ownsWebsocketPlugin = options.ws !== false && !fastify.hasDecorator('websocketServer')
+  if (ownsWebsocketPlugin) {
     await fastify.register(fastifyWebsocket, {
       options: { maxPayload: options.maxPayload, maxFragments: MAX_MESSAGE_FRAGMENTS, perMessageDeflate: false, clientTracking: false, handleProtocols: selectSubprotocol }
     })
@@ -69,7 +70,7 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
     const handshakeChecks: onRequestAsyncHookHandler[] = []
     if (options.allowedOrigins !== undefined) handshakeChecks.push(createOriginCheck(options.allowedOrigins))
     if (options.connectionRateLimit !== false) handshakeChecks.push(await createHandshakeThrottle(instance, options.connectionRateLimit))
-    if (options.ws !== false) registerWsRoute(instance, gateway, options.ws.path, handshakeChecks)
+    if (options.ws !== false) registerWsRoute(instance, gateway, options.ws.path, handshakeChecks, ownsWebsocketPlugin)
   })
 
   const stopHeartbeat = startHeartbeat(hub, options.heartbeatInterval)
