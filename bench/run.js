@@ -15,20 +15,23 @@ const { renderChart } = require('./lib/chart')
  * results as JSON, markdown and SVG in bench/results/, and the table in bench/README.md.
  *
  * Options: --runs N (default config.RUNS), --only id,id (a subset of targets; ratios need the
- * baseline in the subset too), --no-write (print only).
+ * baseline in the subset too), --no-write (print only), --profile (each server process writes a
+ * V8 CPU profile to bench/results/tmp/profiles/, for Chrome DevTools or `node bench/profile.js`).
  */
 
 const RESULTS_DIR = path.join(__dirname, 'results')
+const PROFILE_DIR = path.join(RESULTS_DIR, 'tmp', 'profiles')
 const README = path.join(__dirname, 'README.md')
 const TABLE_START = '<!-- bench:latest:start -->'
 const TABLE_END = '<!-- bench:latest:end -->'
 
 function parseArgs (argv) {
-  const args = { runs: config.RUNS, only: null, write: true }
+  const args = { runs: config.RUNS, only: null, write: true, profile: false }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') args.runs = Number(argv[++i])
     else if (argv[i] === '--only') args.only = argv[++i].split(',')
     else if (argv[i] === '--no-write') args.write = false
+    else if (argv[i] === '--profile') args.profile = true
     else throw new Error(`unknown argument ${argv[i]}`)
   }
   if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs takes a positive integer')
@@ -85,7 +88,7 @@ async function main () {
         break
       }
       const results = {}
-      const context = { redisUrl: redis?.url, latencyRate: undefined }
+      const context = { redisUrl: redis?.url, latencyRate: undefined, profileDir: args.profile ? PROFILE_DIR : undefined }
       for (const target of active) {
         const sessionStart = Date.now()
         try {

@@ -98,8 +98,10 @@ async function latency (server, generator, ratePerSecond) {
   }
 }
 
-function startServer (target, index, env) {
-  return new Child(path.join(SERVERS_DIR, target.server), { label: `${target.id}#${index}`, env, execArgv: ['--expose-gc'] })
+function startServer (target, index, env, profileDir) {
+  const execArgv = ['--expose-gc']
+  if (profileDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${target.id}-${index}-${Date.now()}.cpuprofile`)
+  return new Child(path.join(SERVERS_DIR, target.server), { label: `${target.id}#${index}`, env, execArgv })
 }
 
 async function checkNoneDropped (generator) {
@@ -110,11 +112,11 @@ async function checkNoneDropped (generator) {
 /**
  * Runs every scenario of one target. `context.latencyRate` is the offered emit rate of the
  * latency scenario (set from bare ws's single-emit maximum in this round); without it the
- * target's own single-emit maximum is used.
+ * target's own single-emit maximum is used. With `context.profileDir`, servers write a CPU profile there.
  */
 async function runSession (target, context) {
   const env = target.nodes === 2 ? { BENCH_REDIS_URL: context.redisUrl } : {}
-  const servers = Array.from({ length: target.nodes }, (_, i) => startServer(target, i, env))
+  const servers = Array.from({ length: target.nodes }, (_, i) => startServer(target, i, env, context.profileDir))
   const generator = new Child(GENERATOR, { label: 'generator' })
   try {
     const infos = await withTimeout(Promise.all(servers.map((server) => server.ready)), STARTUP_TIMEOUT_MS, `${target.id} startup`)

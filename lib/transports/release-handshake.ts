@@ -16,6 +16,8 @@ export type SocketErrorListener = (this: WebSocket, error: Error) => void
  * (log the error, terminate the socket): `onError`, a listener shared by every socket, does the
  * same in its place. An app that registered @fastify/websocket may have its own error handler,
  * which needs that request and reply, so its sockets are left alone.
+ *
+ * Call it first thing in a `wsHandler`, while @fastify/websocket's is the socket's only 'error' listener.
  */
 export function releaseHandshake (socket: WebSocket, request: FastifyRequest, onError: SocketErrorListener): void {
   socket.removeAllListeners('error')

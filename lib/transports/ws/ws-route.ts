@@ -29,8 +29,8 @@ export function registerWsRoute (instance: FastifyInstance, gateway: Gateway, pa
     },
     handler: upgradeRequired,
     wsHandler: (socket, request) => {
-      accept(gateway, socket, request)
       if (ownsWebsocketPlugin) releaseHandshake(socket, request, onSocketError)
+      accept(gateway, socket, request)
     }
   })
 }
