@@ -9,8 +9,8 @@ const WIDTH = 1000
 const COLUMNS = 2
 const PANEL_WIDTH = WIDTH / COLUMNS
 const PADDING = 16
-const LABEL_WIDTH = 210
-const VALUE_WIDTH = 80
+const LABEL_WIDTH = 200
+const VALUE_WIDTH = 100
 const BAR_AREA = PANEL_WIDTH - 2 * PADDING - LABEL_WIDTH - VALUE_WIDTH
 const ROW_HEIGHT = 22
 const TITLE_HEIGHT = 34
@@ -46,10 +46,12 @@ function panel (document, scenario, x, y) {
     }
     const scale = (value) => (value / scaleMax) * BAR_AREA
     const color = target.role === 'plugin' ? COLORS.plugin : COLORS.baseline
+    const ratio = document.ratios[target.id]?.[scenario.id]
+    const label = shortValue(cell.median, scenario.unit) + (ratio === undefined ? '' : ` · ${ratio.median.toFixed(2)}×`)
     parts.push(
       `<rect x="${barX}" y="${top + 3}" width="${scale(cell.median).toFixed(1)}" height="${ROW_HEIGHT - 8}" fill="${color}"/>`,
       `<line x1="${(barX + scale(cell.min)).toFixed(1)}" x2="${(barX + scale(cell.max)).toFixed(1)}" y1="${top + 10}" y2="${top + 10}" stroke="${COLORS.whisker}" stroke-width="1"/>`,
-      `<text x="${barX + BAR_AREA + 6}" y="${top + 14}" font-size="11" fill="${COLORS.text}">${escapeXml(shortValue(cell.median, scenario.unit))}</text>`
+      `<text x="${barX + BAR_AREA + 6}" y="${top + 14}" font-size="11" fill="${COLORS.text}">${escapeXml(label)}</text>`
     )
   })
   return { svg: parts.join('\n'), height: TITLE_HEIGHT + targets.length * ROW_HEIGHT + PADDING }
@@ -63,7 +65,8 @@ function renderChart (document) {
     panels.push(...row.map((p) => p.svg))
     height += Math.max(...row.map((p) => p.height))
   }
-  const title = `fastify-realtime bench — ${document.startedAt}, median of ${document.runs} rounds (whiskers: min–max)`
+  const rounds = document.runs === 1 ? '1 round' : `${document.runs} rounds`
+  const title = `fastify-realtime bench — ${document.startedAt}, median of ${rounds} (whiskers: min–max; × = plugin ÷ its baseline)`
   const machine = `${document.machine.cpu} × ${document.machine.cores} cores, Node ${document.machine.node}`
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif">`,

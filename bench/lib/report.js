@@ -8,6 +8,21 @@ const { summarise } = require('./stats')
  * same round — then summarised like every other number: median, min–max.
  */
 
+/** Plugin ÷ baseline of one field of every scenario, taken per round, then summarised. */
+function pairedRatios (rounds, field) {
+  const ratios = {}
+  for (const pair of PAIRS) {
+    for (const scenario of SCENARIOS) {
+      const perRound = rounds
+        .map((round) => [round[pair.plugin]?.[scenario.id]?.[field], round[pair.baseline]?.[scenario.id]?.[field]])
+        .filter(([plugin, baseline]) => plugin !== undefined && baseline !== undefined && baseline !== 0)
+        .map(([plugin, baseline]) => plugin / baseline)
+      if (perRound.length > 0) (ratios[pair.plugin] ??= {})[scenario.id] = { baseline: pair.baseline, ...summarise(perRound) }
+    }
+  }
+  return ratios
+}
+
 /** `rounds[i][targetId]` is that round's metrics of a target (or absent if it failed or was skipped). */
 function buildResults ({ targets, rounds, failures, machine, config, startedAt, durationMs, skippedRounds }) {
   const results = {}
@@ -21,21 +36,14 @@ function buildResults ({ targets, rounds, failures, machine, config, startedAt, 
       if (details[0].serverCpu !== undefined) {
         cell.serverCpu = summarise(details.map((m) => m.serverCpu)).median
         cell.generatorCpu = summarise(details.map((m) => m.generatorCpu)).median
+        cell.perServerCpuSecond = summarise(details.map((m) => m.perServerCpuSecond))
       }
       if (details[0].ratePerSecond !== undefined) cell.offeredEmitsPerSecond = summarise(details.map((m) => m.ratePerSecond)).median
       results[scenario.id][target.id] = cell
     }
   }
-  const ratios = {}
-  for (const pair of PAIRS) {
-    for (const scenario of SCENARIOS) {
-      const perRound = rounds
-        .map((round) => [round[pair.plugin]?.[scenario.id]?.value, round[pair.baseline]?.[scenario.id]?.value])
-        .filter(([plugin, baseline]) => plugin !== undefined && baseline !== undefined && baseline !== 0)
-        .map(([plugin, baseline]) => plugin / baseline)
-      if (perRound.length > 0) (ratios[pair.plugin] ??= {})[scenario.id] = { baseline: pair.baseline, ...summarise(perRound) }
-    }
-  }
+  const ratios = pairedRatios(rounds, 'value')
+  const efficiencyRatios = pairedRatios(rounds, 'perServerCpuSecond')
   const goals = GOALS.map((goal) => {
     const target = targets.find((t) => t.id === goal.plugin)
     const ratio = ratios[goal.plugin]?.[goal.scenario]
@@ -56,6 +64,7 @@ function buildResults ({ targets, rounds, failures, machine, config, startedAt, 
     scenarios: SCENARIOS,
     results,
     ratios,
+    efficiencyRatios,
     goals,
     failures
   }
@@ -103,9 +112,32 @@ function pairTable (document, pairs, nodes) {
   return lines.join('\n')
 }
 
+/**
+ * Frames per second of server CPU, and the CPU shares behind the rates: the view that holds when
+ * other work on the machine slowed a round down, and that shows when the generator was the limit.
+ */
+function efficiencyTable (document) {
+  const lines = [
+    '### Cost per frame (frames per server CPU-second; CPU share of server / generator while measuring)',
+    '',
+    '| Scenario | Target | Frames per server CPU-second | CPU server / generator | ÷ baseline |',
+    '|---|---|---|---|---|'
+  ]
+  for (const scenario of document.scenarios.filter((s) => s.unit === 'msgs/s')) {
+    for (const [targetId, cell] of Object.entries(document.results[scenario.id] ?? {})) {
+      if (cell.perServerCpuSecond === undefined) continue
+      const label = document.targets.find((t) => t.id === targetId)?.label ?? targetId
+      const cpu = `${Math.round(cell.serverCpu * 100)}% / ${Math.round(cell.generatorCpu * 100)}%`
+      const ratio = document.efficiencyRatios[targetId]?.[scenario.id]
+      lines.push(`| ${scenario.id} | ${label} | ${formatCell(cell.perServerCpuSecond, 'msgs/s').replace(/\/s/g, '')} | ${cpu} | ${formatRatio(ratio)} |`)
+    }
+  }
+  return lines
+}
+
 function machineLine (machine) {
   return `${machine.cpu} × ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; ` +
-    `load average ${machine.loadAverageAtStart.join(' / ')} at the start`
+    `load average (1/5/15 min) ${machine.loadAverageAtStart.join(' / ')} at the start, ${machine.loadAverageAtEnd.join(' / ')} at the end`
 }
 
 /** The results as markdown: the side-by-side tables, the goals, how it was measured. */
@@ -134,15 +166,11 @@ function renderMarkdown (document) {
     ''
   ]
   if (rate !== undefined) lines.push(`Latency: one emit per turn to 1,000 clients at ${rate.toFixed(1)} emits/s (the same offered rate for every target), measured from each event's intended send time.`, '')
-  const cpuNotes = []
-  for (const scenario of document.scenarios.filter((s) => s.unit === 'msgs/s')) {
-    for (const [targetId, cell] of Object.entries(document.results[scenario.id] ?? {})) {
-      if (cell.generatorCpu !== undefined) cpuNotes.push(`${scenario.id}/${targetId} ${Math.round(cell.serverCpu * 100)}%/${Math.round(cell.generatorCpu * 100)}%`)
-    }
-  }
-  if (cpuNotes.length > 0) lines.push(`CPU (server/generator, share of one core while measuring): ${cpuNotes.join(', ')}.`, '')
+  lines.push(...efficiencyTable(document), '')
   if (document.skippedRounds > 0) lines.push(`**${document.skippedRounds} round(s) skipped to stay within the time budget.**`, '')
-  for (const failure of document.failures) lines.push(`**Failed:** round ${failure.round}, ${failure.target}: ${failure.error}`, '')
+  for (const failure of document.failures) {
+    lines.push(`**Failed:** ${failure.round === 0 ? 'before the first round' : `round ${failure.round}`}, ${failure.target}: ${failure.error}`, '')
+  }
   return lines.join('\n')
 }
 

@@ -55,6 +55,8 @@ async function emitAndCount (servers, generator, { rooms, burst, members, durati
   return {
     value: arrived.received / seconds,
     emitsPerSecond: emitted / seconds,
+    // Frames per second of server CPU: what the server costs per frame, whatever else ran meanwhile.
+    perServerCpuSecond: arrived.received / serverCpu,
     serverCpu: serverCpu / seconds,
     generatorCpu: cpuSeconds(generatorCpuStart, arrived.cpu) / seconds
   }
