@@ -100,9 +100,12 @@ async function latency (server, generator, ratePerSecond) {
   }
 }
 
+function profileArgs (profileDir, name) {
+  return profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
+}
+
 function startServer (target, index, env, profileDir) {
-  const execArgv = ['--expose-gc']
-  if (profileDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${target.id}-${index}-${Date.now()}.cpuprofile`)
+  const execArgv = ['--expose-gc', ...profileArgs(profileDir, `${target.id}-${index}`)]
   return new Child(path.join(SERVERS_DIR, target.server), { label: `${target.id}#${index}`, env, execArgv })
 }
 
@@ -119,7 +122,7 @@ async function checkNoneDropped (generator) {
 async function runSession (target, context) {
   const env = target.nodes === 2 ? { BENCH_REDIS_URL: context.redisUrl } : {}
   const servers = Array.from({ length: target.nodes }, (_, i) => startServer(target, i, env, context.profileDir))
-  const generator = new Child(GENERATOR, { label: 'generator' })
+  const generator = new Child(GENERATOR, { label: 'generator', execArgv: profileArgs(context.profileDir, `generator-for-${target.id}`) })
   try {
     const infos = await withTimeout(Promise.all(servers.map((server) => server.ready)), STARTUP_TIMEOUT_MS, `${target.id} startup`)
     await withTimeout(generator.ready, STARTUP_TIMEOUT_MS, 'generator startup')

@@ -20,6 +20,10 @@ const CHAR_4 = 0x34
 const MAX_RESPONSE_HEAD = 8 * 1024
 // The key is fixed: nothing here checks Sec-WebSocket-Accept, and the server does not care.
 const WEBSOCKET_KEY = 'ZmFzdGlmeS1yZWFsdGltZQ=='
+// Every socket reads into this one buffer (net's `onread`), skipping the stream machinery and its
+// per-chunk cost; each read is handled before the next one lands, and bytes kept past a read
+// (an incomplete header, a captured payload) are copied out of it.
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 
 /** A masked client frame. An all-zero masking key leaves the payload bytes as they are. */
 function clientFrame (opcode, payload) {
@@ -69,9 +73,20 @@ class RawClient {
     this.skip = 0
     this.capture = null
     this.captureOpcode = 0
-    this.socket = net.connect({ host: '127.0.0.1', port, noDelay: true })
+    this.socket = net.connect({
+      host: '127.0.0.1',
+      port,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (length, buffer) => {
+          const chunk = buffer.subarray(0, length)
+          if (this.upgraded) this.onData(chunk)
+          else this.onHandshakeData(chunk)
+        }
+      }
+    })
     this.socket.on('connect', () => this.socket.write(this.upgradeRequest(port, path)))
-    this.socket.on('data', (chunk) => (this.upgraded ? this.onData(chunk) : this.onHandshakeData(chunk)))
     this.socket.on('error', (err) => this.fail(err.code ?? err.message))
     this.socket.on('close', () => {
       if (this.ready) sink.closedAfterReady++
@@ -90,7 +105,7 @@ class RawClient {
     const end = head.indexOf(HEADER_END)
     if (end === -1) {
       if (head.length > MAX_RESPONSE_HEAD) this.fail('response head too large')
-      else this.head = head
+      else this.head = Buffer.from(head)
       return
     }
     this.head = null
@@ -133,7 +148,7 @@ class RawClient {
     while (at < length) {
       if (this.skip > 0) {
         const take = Math.min(this.skip, length - at)
-        if (this.capture !== null) this.capture.push(data.subarray(at, at + take))
+        if (this.capture !== null) this.capture.push(Buffer.from(data.subarray(at, at + take)))
         at += take
         this.skip -= take
         if (this.skip === 0) {
@@ -167,7 +182,7 @@ class RawClient {
           counted += this.onFrame(opcode, data.subarray(at, at + payloadLength))
           at += payloadLength
         } else {
-          this.capture = [data.subarray(at)]
+          this.capture = [Buffer.from(data.subarray(at))]
           this.captureOpcode = opcode
           this.skip = payloadLength - available
           at = length
@@ -181,7 +196,7 @@ class RawClient {
         at = length
       }
     }
-    // An incomplete frame header waits for the next chunk (copied: the chunk's memory is reused).
+    // An incomplete frame header waits for the next read (copied: the read buffer is reused).
     if (at < length) this.rest = Buffer.from(data.subarray(at))
     if (counted > 0) this.sink.onCounted(counted)
   }
