@@ -8,6 +8,7 @@ const { runSession } = require('./lib/session')
 const { startRedis } = require('./lib/redis')
 const { buildResults, renderMarkdown } = require('./lib/report')
 const { renderChart } = require('./lib/chart')
+const { priorityRaised, raiseSessionPriority, restoreSessionPriority } = require('./lib/priority')
 
 /*
  * `npm run bench`: every target that is not a pending slot, in rounds (each round runs every
@@ -73,6 +74,11 @@ function writeOutputs (document) {
 async function main () {
   const args = parseArgs(process.argv.slice(2))
   if (!fs.existsSync(path.join(__dirname, '..', 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)')
+  raiseSessionPriority()
+  process.once('SIGINT', () => {
+    restoreSessionPriority()
+    process.exit(130)
+  })
   const started = Date.now()
   const machine = describeMachine()
   let active = TARGETS.filter((t) => t.pending === undefined && (args.only === null || args.only.includes(t.id)))
@@ -113,8 +119,10 @@ async function main () {
     }
   } finally {
     await redis?.stop()
+    restoreSessionPriority()
   }
   machine.loadAverageAtEnd = os.loadavg().map((load) => Math.round(load * 100) / 100)
+  machine.benchPriorityRaised = priorityRaised()
   const { BUDGET_MS, ...sizes } = config
   const document = buildResults({
     targets: listed, rounds, failures, machine, config: sizes, skippedRounds,

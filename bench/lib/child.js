@@ -1,5 +1,6 @@
 'use strict'
 const { fork } = require('node:child_process')
+const { raisePriority } = require('./priority')
 
 const DEFAULT_CALL_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 3_000
@@ -19,6 +20,7 @@ class Child {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc']
     })
+    raisePriority(this.process.pid)
     this.ready = new Promise((resolve, reject) => {
       this.onReady = resolve
       this.onFailedStart = reject

@@ -1,6 +1,7 @@
 'use strict'
 const { spawn } = require('node:child_process')
 const net = require('node:net')
+const { raisePriority } = require('./priority')
 
 const START_TIMEOUT_MS = 10_000
 
@@ -26,6 +27,7 @@ async function startRedis () {
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
     '--client-output-buffer-limit', 'pubsub 0 0 0'
   ], { stdio: ['ignore', 'pipe', 'inherit'] })
+  if (child.pid !== undefined) raisePriority(child.pid)
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('redis-server did not start')), START_TIMEOUT_MS)
     let output = ''

@@ -137,7 +137,8 @@ function efficiencyTable (document) {
 
 function machineLine (machine) {
   return `${machine.cpu} × ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; ` +
-    `load average (1/5/15 min) ${machine.loadAverageAtStart.join(' / ')} at the start, ${machine.loadAverageAtEnd.join(' / ')} at the end`
+    `load average (1/5/15 min) ${machine.loadAverageAtStart.join(' / ')} at the start, ${machine.loadAverageAtEnd.join(' / ')} at the end; ` +
+    `bench processes ${machine.benchPriorityRaised ? 'ran at nice -10' : 'could not raise their priority'}`
 }
 
 /** The results as markdown: the side-by-side tables, the goals, how it was measured. */
