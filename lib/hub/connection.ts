@@ -56,8 +56,6 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
   abstract readonly transport: TransportName
   protected readonly membership: Membership
   private identity: Identity
-  /** The instant this connection's expiry is registered for, so it can be taken back after a refresh. */
-  private expiryArmedFor: number | null = null
 
   constructor (id: ConnectionId, identity: Identity, membership: Membership) {
     this.id = id
@@ -79,8 +77,9 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
     if (identity.userId === null || identity.userId !== this.userId) {
       throw new RealtimeError('FORBIDDEN', 'The token belongs to another user')
     }
-    this.identity = identity
+    // Disarmed first: the expiry is registered under the old identity's instant.
     this.disarmExpiry()
+    this.identity = identity
     this.armExpiry()
   }
 
@@ -94,19 +93,15 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
       return
     }
     expiryTimers.add(this, expiresAt, Math.min(delay, MAX_TIMER_DELAY))
-    this.expiryArmedFor = expiresAt
   }
 
   /** Transports call it when the connection has closed. */
   protected disarmExpiry (): void {
-    if (this.expiryArmedFor === null) return
-    expiryTimers.remove(this, this.expiryArmedFor)
-    this.expiryArmedFor = null
+    if (this.identity.expiresAt !== null) expiryTimers.remove(this, this.identity.expiresAt)
   }
 
   /** The expiry timers call it when the instant armed for has come (or a longest-possible wait is over). */
   expiryDue (): void {
-    this.expiryArmedFor = null
     this.armExpiry()
   }
 
