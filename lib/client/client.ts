@@ -1,0 +1,284 @@
+import type { ClientFrame, FrameId, WelcomePayload } from '../protocol/frames'
+import type { Room } from '../types'
+import { encodeClientFrame } from './client-codec'
+import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './client-options'
+import { ABNORMAL_CLOSE_CODE, NORMAL_CLOSE_CODE, UNAUTHORIZED_CLOSE_CODE } from './close-codes'
+import { RealtimeClientError, type CloseDetails } from './errors'
+import {
+  type DefaultEventsMap, type EventAck, type EventData, type EventNames, type EventsMap,
+  type LifecycleEvents, type LifecycleListener, type ServerEventListener
+} from './events'
+import { handleInbound, type InboundHandlers } from './inbound'
+import { ListenerRegistry, type AnyListener } from './listener-registry'
+import { PendingRequests } from './pending-requests'
+import { Reconnector } from './reconnector'
+import { RoomMemory } from './room-memory'
+import { SocketSession } from './socket-session'
+import { readToken, subprotocolsFor } from './token'
+
+type ClientFrameWithoutId = ClientFrame extends infer F ? F extends ClientFrame ? Omit<F, 'id'> : never : never
+
+/** `data` may be left out when the event's data type accepts undefined. */
+type DataArgs<Events extends EventsMap, E extends keyof Events> =
+  undefined extends EventData<Events, E> ? [data?: EventData<Events, E>] : [data: EventData<Events, E>]
+
+/** Server event names a listener can take: lifecycle names are the client's own. */
+type ServerEventName<Events extends EventsMap> = Exclude<EventNames<Events>, keyof LifecycleEvents>
+
+interface Waiter {
+  resolve: (welcome: WelcomePayload) => void
+  reject: (error: Error) => void
+}
+
+/**
+ * A client of the plugin's raw WebSocket JSON protocol (v1). It connects, reconnects with backoff
+ * after recoverable closes, re-joins the rooms it joined, and turns requests into promises.
+ * Requests made while not connected reject at once with `DISCONNECTED`; they are not queued.
+ */
+export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEvents extends EventsMap = DefaultEventsMap> {
+  private readonly options: ResolvedClientOptions
+  private readonly listeners = new ListenerRegistry()
+  private readonly pending: PendingRequests
+  private readonly roomMemory = new RoomMemory()
+  private readonly reconnector: Reconnector
+  private session: SocketSession | undefined
+  /** The current connection's welcome; undefined while not connected. */
+  private welcome: WelcomePayload | undefined
+  /** Between `connect()` and `close()` or giving up: the client keeps (re)connecting. */
+  private running = false
+  /** Bumped by every attempt and by `close()`, so an attempt still waiting for its token can tell it is stale. */
+  private attemptGeneration = 0
+  private hasBeenWelcomed = false
+  private waiters: Waiter[] = []
+  private usedToken: string | undefined
+  private readonly inbound: InboundHandlers = {
+    welcome: (welcome) => { this.onWelcome(welcome) },
+    event: (event, data, room) => { this.listeners.emit(event, data, room) },
+    answer: (id, outcome) => outcome.ok ? this.pending.resolve(id, outcome.value) : this.pending.reject(id, outcome.error),
+    report: (error) => { this.listeners.emit('error', error) }
+  }
+
+  constructor (options: ClientOptions) {
+    this.options = resolveClientOptions(options)
+    this.pending = new PendingRequests(this.options.timers, this.options.ackTimeout)
+    this.reconnector = new Reconnector(this.options.reconnect, typeof this.options.token === 'function', this.options.random, this.options.timers)
+  }
+
+  /** Welcomed by the server and not disconnected since. */
+  get connected (): boolean {
+    return this.welcome !== undefined
+  }
+
+  /** The server's id for the current connection. */
+  get connectionId (): string | undefined {
+    return this.welcome?.connectionId
+  }
+
+  /** Rooms joined with `join()` and not left; they are re-joined after a reconnect. */
+  get rooms (): Room[] {
+    return this.roomMemory.rooms
+  }
+
+  /**
+   * Connects (retrying failed attempts as the `reconnect` policy allows) and resolves with the
+   * welcome payload. Rejects with `DISCONNECTED` when the client gives up or is closed.
+   */
+  connect (): Promise<WelcomePayload> {
+    if (this.welcome !== undefined) return Promise.resolve(this.welcome)
+    const welcomed = new Promise<WelcomePayload>((resolve, reject) => { this.waiters.push({ resolve, reject }) })
+    if (!this.running) {
+      this.running = true
+      void this.attempt()
+    }
+    return welcomed
+  }
+
+  /** Disconnects for good (close code 1000), forgets joined rooms and rejects whatever is pending. */
+  close (): void {
+    const wasConnected = this.welcome !== undefined
+    this.running = false
+    this.hasBeenWelcomed = false
+    this.attemptGeneration++
+    this.reconnector.reset()
+    this.releaseSession()
+    this.roomMemory.forgetAll()
+    const error = new RealtimeClientError('DISCONNECTED', 'The client was closed')
+    this.pending.rejectAll(error)
+    this.rejectWaiters(error)
+    if (wasConnected) this.listeners.emit('disconnect', { code: NORMAL_CLOSE_CODE, reason: 'client closed', willReconnect: false })
+  }
+
+  /** Joins a room; rejects with the server's code (`FORBIDDEN`, `TOO_MANY_ROOMS`, `BAD_REQUEST`, …), `TIMEOUT` or `DISCONNECTED`. */
+  async join (room: Room): Promise<void> {
+    const { id, answer } = this.request({ type: 'join', room }, `join "${room}"`)
+    this.roomMemory.joinRequested(room, id)
+    let joined = false
+    try {
+      await answer
+      joined = true
+    } finally {
+      this.roomMemory.settled(room, id, joined)
+    }
+  }
+
+  /** Leaves a room. While disconnected it resolves at once: the room is simply not re-joined. */
+  async leave (room: Room): Promise<void> {
+    if (this.welcome === undefined) {
+      this.roomMemory.forget(room)
+      return
+    }
+    const { id, answer } = this.request({ type: 'leave', room }, `leave "${room}"`)
+    this.roomMemory.leaveRequested(room, id)
+    try {
+      await answer
+    } finally {
+      this.roomMemory.settled(room, id, false)
+    }
+  }
+
+  /**
+   * Sends a client event without asking for an ack. Returns false when not connected (nothing is
+   * sent). A refusal (`NOT_FOUND`, `RATE_LIMITED`, …) arrives as an `error` event.
+   * Throws a TypeError when `data` cannot be serialised.
+   */
+  emit<E extends EventNames<ClientEvents>> (event: E, ...[data]: DataArgs<ClientEvents, E>): boolean {
+    if (this.welcome === undefined || this.session === undefined) return false
+    this.session.send(encodeClientFrame({ type: 'emit', event, data }))
+    return true
+  }
+
+  /** Sends a client event and resolves with what the server's `realtime.on` handler returned. */
+  async emitWithAck<E extends EventNames<ClientEvents>> (event: E, ...[data]: DataArgs<ClientEvents, E>): Promise<EventAck<ClientEvents, E>> {
+    return await this.request({ type: 'emit', event, data }, `"${event}"`).answer as EventAck<ClientEvents, E>
+  }
+
+  /** An application-level ping; resolves with the round trip in milliseconds. */
+  async ping (): Promise<number> {
+    const started = Date.now()
+    await this.request({ type: 'ping' }, 'ping').answer
+    return Date.now() - started
+  }
+
+  on<E extends keyof LifecycleEvents> (event: E, listener: LifecycleListener<E>): this
+  on<E extends ServerEventName<ServerEvents>> (event: E, listener: ServerEventListener<ServerEvents, E>): this
+  on (event: string, listener: AnyListener): this {
+    this.listeners.add(event, listener)
+    return this
+  }
+
+  off<E extends keyof LifecycleEvents> (event: E, listener: LifecycleListener<E>): this
+  off<E extends ServerEventName<ServerEvents>> (event: E, listener: ServerEventListener<ServerEvents, E>): this
+  off (event: string, listener: AnyListener): this {
+    this.listeners.remove(event, listener)
+    return this
+  }
+
+  /** Sends a frame with a fresh id and returns the promise of its answer; throws `DISCONNECTED` when not connected. */
+  private request (frame: ClientFrameWithoutId, what: string): { id: FrameId, answer: Promise<unknown> } {
+    const session = this.session
+    if (this.welcome === undefined || session === undefined) {
+      throw new RealtimeClientError('DISCONNECTED', `Cannot send ${what}: not connected`)
+    }
+    const id = this.pending.nextId()
+    const text = encodeClientFrame({ ...frame, id } as ClientFrame)
+    const answer = this.pending.track(id, what)
+    session.send(text)
+    return { id, answer }
+  }
+
+  private async attempt (): Promise<void> {
+    const generation = ++this.attemptGeneration
+    let token: string | undefined
+    try {
+      token = await readToken(this.options.token)
+    } catch (err) {
+      if (generation !== this.attemptGeneration) return
+      this.listeners.emit('error', err instanceof Error ? err : new Error(String(err)))
+      this.onClosed({ code: ABNORMAL_CLOSE_CODE, reason: 'the token provider failed' })
+      return
+    }
+    if (generation !== this.attemptGeneration) return
+    if (!this.reconnector.accepts(token)) {
+      this.giveUp({ code: UNAUTHORIZED_CLOSE_CODE, reason: 'the token provider gave the token the server refused' })
+      return
+    }
+    try {
+      const socket = new this.options.WebSocket(this.options.url, subprotocolsFor(token))
+      this.usedToken = token
+      this.session = new SocketSession(socket, {
+        message: (data) => { handleInbound(data, this.inbound) },
+        closed: (close) => { this.onClosed(close) }
+      }, this.options.timers, this.options.connectTimeout)
+    } catch (err) {
+      // A malformed URL or token (the constructor throws a SyntaxError): trying again cannot help.
+      const error = err instanceof Error ? err : new Error(String(err))
+      this.running = false
+      this.reconnector.reset()
+      this.rejectWaiters(error)
+      this.listeners.emit('error', error)
+    }
+  }
+
+  private onWelcome (welcome: WelcomePayload): void {
+    const session = this.session
+    if (session === undefined || this.welcome !== undefined) {
+      this.listeners.emit('error', new RealtimeClientError('PROTOCOL_ERROR', 'The server sent a second welcome'))
+      return
+    }
+    session.welcomed()
+    this.welcome = welcome
+    const attempts = this.reconnector.welcomed()
+    const isReconnect = this.hasBeenWelcomed
+    this.hasBeenWelcomed = true
+    // Join frames go out before any listener can send, and the server applies them in order.
+    const rejoined = isReconnect
+      ? this.roomMemory.rejoin(welcome.rooms, async (room) => await this.request({ type: 'join', room }, `re-join "${room}"`).answer, () => session.isReleased)
+      : undefined
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(welcome)
+    this.listeners.emit('welcome', welcome)
+    void rejoined?.then((outcome) => {
+      if (this.session === session) this.listeners.emit('reconnect', { attempts, ...outcome })
+    })
+  }
+
+  /** The current socket closed, or its attempt failed: tell the listeners, then retry or stop. */
+  private onClosed (close: CloseDetails): void {
+    const wasConnected = this.welcome !== undefined
+    this.releaseSession()
+    this.pending.rejectAll(new RealtimeClientError('DISCONNECTED', `Disconnected (${close.code}) before the answer`, close))
+    const willReconnect = this.reconnector.closed(close, this.usedToken) && this.running
+    if (wasConnected) this.listeners.emit('disconnect', { ...close, willReconnect })
+    // A disconnect listener may have closed the client.
+    if (!this.running) return
+    if (!willReconnect) {
+      this.giveUp(close)
+      return
+    }
+    const { attempt, delay } = this.reconnector.schedule(() => { void this.attempt() })
+    this.listeners.emit('reconnecting', { attempt, delay, ...close })
+  }
+
+  /** Stops reconnecting; joined rooms stay remembered for a later `connect()`. */
+  private giveUp (close: CloseDetails): void {
+    this.running = false
+    const attempts = this.reconnector.reset()
+    const reason = close.reason === '' ? '' : ` (${close.reason})`
+    this.rejectWaiters(new RealtimeClientError('DISCONNECTED', `Gave up connecting: closed with ${close.code}${reason}`, close))
+    if (attempts > 0) this.listeners.emit('reconnect_failed', { attempts, ...close })
+  }
+
+  private releaseSession (): void {
+    this.welcome = undefined
+    this.session?.release()
+    this.session = undefined
+  }
+
+  private rejectWaiters (error: Error): void {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error)
+  }
+}
+
+/** Creates a client; nothing connects until `connect()`. */
+export function createClient<ServerEvents extends EventsMap = DefaultEventsMap, ClientEvents extends EventsMap = DefaultEventsMap> (options: ClientOptions): Client<ServerEvents, ClientEvents> {
+  return new Client<ServerEvents, ClientEvents>(options)
+}

@@ -1,0 +1,75 @@
+import type { WelcomePayload } from '../protocol/frames'
+import type { Room } from '../types'
+import type { RealtimeClientError } from './errors'
+
+/** A welcomed connection ended. `willReconnect` says whether an attempt to reconnect follows. */
+export interface DisconnectEvent {
+  code: number
+  reason: string
+  willReconnect: boolean
+}
+
+/** An attempt is scheduled in `delay` ms, after a close with `code`/`reason`. */
+export interface ReconnectingEvent {
+  /** Counts from 1 after each welcome. */
+  attempt: number
+  delay: number
+  code: number
+  reason: string
+}
+
+/** A reconnect succeeded and every remembered room was re-joined or failed to be. */
+export interface ReconnectEvent {
+  /** Attempts it took. */
+  attempts: number
+  rejoined: Room[]
+  /** Rooms the server refused (or did not answer for) this time; the client forgets them. */
+  failed: Array<{ room: Room, error: RealtimeClientError }>
+}
+
+/** The client stopped trying after failed attempts; `code`/`reason` are those of the last close. */
+export interface ReconnectFailedEvent {
+  attempts: number
+  code: number
+  reason: string
+}
+
+/** Events the client itself emits; their names cannot be used by server events. */
+export interface LifecycleEvents {
+  /** Every welcome frame: the first connect and each reconnect (before rooms are re-joined). */
+  welcome: WelcomePayload
+  disconnect: DisconnectEvent
+  reconnecting: ReconnectingEvent
+  reconnect: ReconnectEvent
+  reconnect_failed: ReconnectFailedEvent
+  /** `error` frames not tied to a request, unreadable server frames, a failing token provider. */
+  error: Error
+}
+
+const LIFECYCLE_EVENT_NAMES: ReadonlyArray<keyof LifecycleEvents> = ['welcome', 'disconnect', 'reconnecting', 'reconnect', 'reconnect_failed', 'error']
+
+export const LIFECYCLE_EVENTS: ReadonlySet<string> = new Set(LIFECYCLE_EVENT_NAMES)
+
+/**
+ * Event maps are typed as in Socket.IO: each event name maps to a handler signature.
+ * Server events: `{ 'order:status_updated': (data: { status: string }) => void }`.
+ * Client events: `{ 'chat:send': (data: { text: string }) => { id: string } }` — the return type is the ack.
+ */
+export type EventsMap = object
+
+/** What an untyped client accepts: any event name, data and ack of unknown type. */
+export type DefaultEventsMap = Record<string, (data: unknown) => unknown>
+
+export type EventNames<Events extends EventsMap> = keyof Events & string
+
+export type EventData<Events extends EventsMap, E extends keyof Events> =
+  Events[E] extends (data: infer Data, ...rest: never[]) => unknown ? Data : unknown
+
+export type EventAck<Events extends EventsMap, E extends keyof Events> =
+  Events[E] extends (...args: never[]) => infer Ack ? Awaited<Ack> : unknown
+
+/** A server event listener; `room` is the room the event was sent to, absent for broadcasts and direct sends. */
+export type ServerEventListener<Events extends EventsMap, E extends keyof Events> =
+  (data: EventData<Events, E>, room: Room | undefined) => void
+
+export type LifecycleListener<E extends keyof LifecycleEvents> = (event: LifecycleEvents[E]) => void

@@ -1,0 +1,20 @@
+/**
+ * fastify-realtime/client: a client for the plugin's raw WebSocket JSON protocol that runs in
+ * browsers and in Node. It has no dependencies: it uses the global `WebSocket`, or the constructor
+ * passed as the `WebSocket` option (in Node before 22, the `ws` package's).
+ */
+export { Client, createClient } from './client'
+export { RealtimeClientError, type ClientErrorCode, type LocalErrorCode, type CloseDetails } from './errors'
+export { backoffDelay, type ReconnectPolicy } from './backoff'
+export { TERMINAL_CLOSE_CODES, isRecoverableClose } from './close-codes'
+export { DEFAULT_ACK_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RECONNECT, type ClientOptions } from './client-options'
+export type {
+  LifecycleEvents, DisconnectEvent, ReconnectingEvent, ReconnectEvent, ReconnectFailedEvent,
+  EventsMap, DefaultEventsMap, EventNames, EventData, EventAck, ServerEventListener, LifecycleListener
+} from './events'
+export type { TokenSource } from './token'
+export type { Timers } from './timers'
+export type { WebSocketLike, WebSocketConstructor } from './websocket-like'
+export type { WelcomePayload, FrameId } from '../protocol/frames'
+export type { WireErrorCode } from '../errors'
+export type { Room, RealtimeUser } from '../types'
