@@ -59,7 +59,8 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
   fastify.decorate('realtime', new Realtime(gateway, socketIo?.io))
   fastify.decorateRequest('realtimeIdentity', null)
 
-  if ((options.ws !== false || options.socketio !== false) && !fastify.hasDecorator('websocketServer')) {
+  const ownsWebsocketPlugin = (options.ws !== false || options.socketio !== false) && !fastify.hasDecorator('websocketServer')
+  if (ownsWebsocketPlugin) {
     await fastify.register(fastifyWebsocket, {
       options: { maxPayload: options.maxPayload, maxFragments: MAX_MESSAGE_FRAGMENTS, perMessageDeflate: false, clientTracking: false, handleProtocols: selectSubprotocol }
     })
@@ -75,7 +76,7 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
     const handshakeChecks: onRequestAsyncHookHandler[] = []
     if (checkOrigin !== undefined) handshakeChecks.push(checkOrigin)
     if (throttle !== undefined) handshakeChecks.push(throttle)
-    if (options.ws !== false) registerWsRoute(instance, gateway, options.ws.path, handshakeChecks)
+    if (options.ws !== false) registerWsRoute(instance, gateway, options.ws.path, handshakeChecks, ownsWebsocketPlugin)
     if (socketIo !== undefined) registerEngineRoutes(instance, socketIo, { checkOrigin, throttle })
   })
 

@@ -3,6 +3,7 @@ import { encodeData } from '../protocol/codec'
 import { isValidEventName } from '../protocol/names'
 import type { ConnectionId, Identity, RealtimeUser, Room, TransportName } from '../types'
 import { BroadcastOperator, type BroadcastSink } from './broadcast-operator'
+import { expiryTimers, type ExpiryListener } from './expiry-timers'
 import { OutboundEvent } from './outbound-event'
 
 /** A connected client as handlers and hooks see it, whatever transport it used. */
@@ -48,14 +49,13 @@ export interface Membership extends BroadcastSink {
 const MAX_TIMER_DELAY = 2 ** 31 - 1
 
 /** The client API and token expiry, written once for both transports; they add delivery and closing. */
-export abstract class BaseConnection implements Connection {
+export abstract class BaseConnection implements Connection, ExpiryListener {
   readonly id: ConnectionId
   readonly userId: string | null
   readonly rooms = new Set<Room>()
   abstract readonly transport: TransportName
   protected readonly membership: Membership
   private identity: Identity
-  private expiryTimer: NodeJS.Timeout | undefined
 
   constructor (id: ConnectionId, identity: Identity, membership: Membership) {
     this.id = id
@@ -77,27 +77,32 @@ export abstract class BaseConnection implements Connection {
     if (identity.userId === null || identity.userId !== this.userId) {
       throw new RealtimeError('FORBIDDEN', 'The token belongs to another user')
     }
-    this.identity = identity
+    // Disarmed first: the expiry is registered under the old identity's instant.
     this.disarmExpiry()
+    this.identity = identity
     this.armExpiry()
   }
 
   /** Closes the connection with 4401 when its token expires. Transports call it once the client is admitted. */
   protected armExpiry (): void {
-    if (this.identity.expiresAt === null) return
-    const delay = this.identity.expiresAt - Date.now()
+    const expiresAt = this.identity.expiresAt
+    if (expiresAt === null) return
+    const delay = expiresAt - Date.now()
     if (delay <= 0) {
       this.close(CLOSE_CODES.UNAUTHORIZED, 'token expired')
       return
     }
-    this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(delay, MAX_TIMER_DELAY))
-    this.expiryTimer.unref()
+    expiryTimers.add(this, expiresAt, Math.min(delay, MAX_TIMER_DELAY))
   }
 
   /** Transports call it when the connection has closed. */
   protected disarmExpiry (): void {
-    clearTimeout(this.expiryTimer)
-    this.expiryTimer = undefined
+    if (this.identity.expiresAt !== null) expiryTimers.remove(this, this.identity.expiresAt)
+  }
+
+  /** The expiry timers call it when the instant armed for has come (or a longest-possible wait is over). */
+  expiryDue (): void {
+    this.armExpiry()
   }
 
   abstract deliver (message: OutboundEvent): void

@@ -34,8 +34,10 @@ export class WsConnection extends BaseConnection {
   private readonly ws: WebSocket
   private readonly socket: Duplex
   readonly gateway: Gateway
-  private readonly messageLimit: WindowCounter | undefined
-  private readonly badFrames: WindowCounter
+  // Both counters are made on first use: most connections only listen, and a counter's window
+  // starts at its first hit anyway.
+  private messageLimit: WindowCounter | undefined
+  private badFrames: WindowCounter | undefined
   private alive = true
   private paused = true
   private backlog: PendingFrame[] | undefined
@@ -45,9 +47,6 @@ export class WsConnection extends BaseConnection {
     this.gateway = gateway
     this.ws = ws
     this.socket = socket
-    const { messageRateLimit, maxBadFrames } = gateway.options
-    this.messageLimit = messageRateLimit === false ? undefined : new WindowCounter(messageRateLimit)
-    this.badFrames = new WindowCounter({ max: maxBadFrames, timeWindow: BAD_FRAME_WINDOW_MS })
   }
 
   get isOpen (): boolean {
@@ -130,10 +129,14 @@ export class WsConnection extends BaseConnection {
       this.close(CLOSE_CODES.TOO_LARGE, 'frame too large')
       return
     }
-    const overLimit = this.messageLimit?.hit(now) ?? 0
-    if (overLimit > 0) {
-      this.refuseOverLimit(overLimit, data, isBinary)
-      return
+    const { messageRateLimit } = this.gateway.options
+    if (messageRateLimit !== false) {
+      const limit = this.messageLimit ??= new WindowCounter(messageRateLimit)
+      const overLimit = limit.hit(now)
+      if (overLimit > 0) {
+        this.refuseOverLimit(limit, overLimit, data, isBinary)
+        return
+      }
     }
     if (this.paused) {
       (this.backlog ??= []).push({ data, isBinary })
@@ -144,6 +147,7 @@ export class WsConnection extends BaseConnection {
 
   /** Counts a malformed frame and closes with 4400 once there were too many in a minute. */
   rejectBadFrame (id: FrameId | undefined, message: string): void {
+    this.badFrames ??= new WindowCounter({ max: this.gateway.options.maxBadFrames, timeWindow: BAD_FRAME_WINDOW_MS })
     if (this.badFrames.hit(Date.now()) > 0) {
       this.close(CLOSE_CODES.REPEATED_BAD_FRAMES, 'too many malformed frames')
       return
@@ -151,8 +155,7 @@ export class WsConnection extends BaseConnection {
     this.sendError(id, new RealtimeError('BAD_REQUEST', message))
   }
 
-  private refuseOverLimit (overLimit: number, data: Buffer, isBinary: boolean): void {
-    const limit = this.messageLimit as WindowCounter
+  private refuseOverLimit (limit: WindowCounter, overLimit: number, data: Buffer, isBinary: boolean): void {
     if (overLimit > limit.max) {
       this.close(CLOSE_CODES.FLOODING, 'message rate limit exceeded repeatedly')
       return

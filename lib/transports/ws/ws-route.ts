@@ -5,6 +5,7 @@ import { CLOSE_CODES, RealtimeError } from '../../errors'
 import type { Gateway } from '../../gateway'
 import { admit } from '../../hub/admission'
 import { ANONYMOUS } from '../../auth/verify-token'
+import { releaseHandshake } from '../release-handshake'
 import { WsConnection } from './ws-connection'
 
 const CONNECTION = Symbol('fastify-realtime.connection')
@@ -14,8 +15,9 @@ type TrackedSocket = WebSocket & { [CONNECTION]: WsConnection }
 /**
  * The raw WebSocket endpoint: a GET route whose hooks (origin check, handshake throttle, then JWT
  * verification in preValidation) answer with an HTTP error before any 101 is sent.
+ * `ownsWebsocketPlugin`: the plugin registered @fastify/websocket itself (see releaseHandshake).
  */
-export function registerWsRoute (instance: FastifyInstance, gateway: Gateway, path: string, handshakeChecks: onRequestAsyncHookHandler[]): void {
+export function registerWsRoute (instance: FastifyInstance, gateway: Gateway, path: string, handshakeChecks: onRequestAsyncHookHandler[], ownsWebsocketPlugin: boolean): void {
   instance.route({
     method: 'GET',
     url: path,
@@ -26,7 +28,10 @@ export function registerWsRoute (instance: FastifyInstance, gateway: Gateway, pa
       request.realtimeIdentity = await gateway.authenticator.identifyRequest(request)
     },
     handler: upgradeRequired,
-    wsHandler: (socket, request) => accept(gateway, socket, request)
+    wsHandler: (socket, request) => {
+      if (ownsWebsocketPlugin) releaseHandshake(socket, request, onSocketError)
+      accept(gateway, socket, request)
+    }
   })
 }
 
@@ -62,6 +67,13 @@ function onMessage (this: WebSocket, data: Buffer, isBinary: boolean): void {
     connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: failed to handle a frame')
     connection.sendError(undefined, new RealtimeError('INTERNAL'))
   }
+}
+
+/** What @fastify/websocket's default error handler does (log, terminate), as one shared listener. */
+function onSocketError (this: WebSocket, err: Error): void {
+  const connection = connectionOf(this)
+  connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: socket error')
+  this.terminate()
 }
 
 function onPong (this: WebSocket): void {

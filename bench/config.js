@@ -1,0 +1,42 @@
+'use strict'
+
+/**
+ * Sizes and durations of every scenario. They are chosen so that `npm run bench` (three rounds of
+ * every target, the pending slots included once they are filled) stays under five minutes on
+ * 2 cores, and so that each socket's backlog stays far below the plugin's 1 MiB slow-consumer cap.
+ */
+module.exports = Object.freeze({
+  /** Rounds; every reported number is the median of these, with their min–max. */
+  RUNS: 3,
+  /** Hard stop for the whole bench: rounds not started by then are skipped (and said so). */
+  BUDGET_MS: 280_000,
+
+  /** Burst and single-emit fan-out: clients in the one room `all`. */
+  FANOUT_CLIENTS: 1_000,
+  /** Many rooms: this many clients spread evenly over ROOMS rooms (`r0` … `r199`). */
+  ROOM_CLIENTS: 2_000,
+  ROOMS: 200,
+  /** Idle clients (room `idle`) that bring a single node to 5,000 connections for the memory slope. */
+  IDLE_CLIENTS: 2_000,
+  /** Memory is sampled after a forced GC with 0 connections and after each of these equal steps. */
+  MEMORY_STEPS: 4,
+  /** Handshakes in flight at once while connecting (each with its own JWT). */
+  HANDSHAKE_CONCURRENCY: 100,
+
+  /** Emits per event-loop turn in the burst and many-rooms scenarios (single emits: 1). */
+  BURST: 10,
+  /** Each throughput scenario emits for this long after a warm-up, then waits for every frame. */
+  WARMUP_MS: 300,
+  MEASURE_MS: 1_000,
+  /** Bounds the emits of one measurement whatever the server's speed. */
+  MAX_EMITS: 50_000,
+  /** Time allowed for the clients to receive every frame of a measurement. */
+  DRAIN_TIMEOUT_MS: 30_000,
+
+  /** Latency: emits at this fraction of bare ws's measured single-emit maximum, for this long. */
+  LATENCY_LOAD: 0.5,
+  LATENCY_MS: 2_000,
+
+  /** The event every server emits: its data, with the sequence number and intended send time added. */
+  PAYLOAD_TEXT: 'order 1234 shipped, tracking number 1Z999AA10123456784'
+})

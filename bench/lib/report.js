@@ -1,0 +1,178 @@
+'use strict'
+const { SCENARIOS, PAIRS, GOALS } = require('../scenarios')
+const { summarise } = require('./stats')
+
+/*
+ * Turns the per-round metrics into the results document (bench/results/latest.json) and renders
+ * it as markdown. Ratios are paired by round — plugin and baseline measured minutes apart in the
+ * same round — then summarised like every other number: median, min–max.
+ */
+
+/** Plugin ÷ baseline of one field of every scenario, taken per round, then summarised. */
+function pairedRatios (rounds, field) {
+  const ratios = {}
+  for (const pair of PAIRS) {
+    for (const scenario of SCENARIOS) {
+      const perRound = rounds
+        .map((round) => [round[pair.plugin]?.[scenario.id]?.[field], round[pair.baseline]?.[scenario.id]?.[field]])
+        .filter(([plugin, baseline]) => plugin !== undefined && baseline !== undefined && baseline !== 0)
+        .map(([plugin, baseline]) => plugin / baseline)
+      if (perRound.length > 0) (ratios[pair.plugin] ??= {})[scenario.id] = { baseline: pair.baseline, ...summarise(perRound) }
+    }
+  }
+  return ratios
+}
+
+/** `rounds[i][targetId]` is that round's metrics of a target (or absent if it failed or was skipped). */
+function buildResults ({ targets, rounds, failures, machine, config, startedAt, durationMs, skippedRounds }) {
+  const results = {}
+  for (const scenario of SCENARIOS) {
+    results[scenario.id] = {}
+    for (const target of targets) {
+      const values = rounds.map((round) => round[target.id]?.[scenario.id]?.value).filter((v) => v !== undefined)
+      if (values.length === 0) continue
+      const cell = summarise(values)
+      const details = rounds.map((round) => round[target.id]?.[scenario.id]).filter((m) => m !== undefined)
+      if (details[0].serverCpu !== undefined) {
+        cell.serverCpu = summarise(details.map((m) => m.serverCpu)).median
+        cell.generatorCpu = summarise(details.map((m) => m.generatorCpu)).median
+        cell.perServerCpuSecond = summarise(details.map((m) => m.perServerCpuSecond))
+      }
+      if (details[0].ratePerSecond !== undefined) cell.offeredEmitsPerSecond = summarise(details.map((m) => m.ratePerSecond)).median
+      results[scenario.id][target.id] = cell
+    }
+  }
+  const ratios = pairedRatios(rounds, 'value')
+  const efficiencyRatios = pairedRatios(rounds, 'perServerCpuSecond')
+  const goals = GOALS.map((goal) => {
+    const target = targets.find((t) => t.id === goal.plugin)
+    const ratio = ratios[goal.plugin]?.[goal.scenario]
+    let status
+    if (target?.pending !== undefined) status = 'pending'
+    else if (ratio === undefined) status = 'no data'
+    else status = (goal.atLeast !== undefined ? ratio.median >= goal.atLeast : ratio.median <= goal.atMost) ? 'met' : 'missed'
+    return { ...goal, ratio: ratio ?? null, status }
+  })
+  return {
+    startedAt,
+    durationMs,
+    machine,
+    config,
+    runs: rounds.length,
+    skippedRounds,
+    targets: targets.map(({ id, label, role, baseline, nodes, pending }) => ({ id, label, role, baseline: baseline ?? null, nodes, pending: pending ?? null })),
+    scenarios: SCENARIOS,
+    results,
+    ratios,
+    efficiencyRatios,
+    goals,
+    failures
+  }
+}
+
+function formatValue (value, unit) {
+  if (unit === 'ms') return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`
+  if (unit === 'bytes') return `${Math.round(value).toLocaleString('en')} B`
+  const rounded = value >= 100_000 ? `${Math.round(value / 1000)}k` : value >= 10_000 ? `${(value / 1000).toFixed(1)}k` : Math.round(value).toLocaleString('en')
+  return `${rounded}/s`
+}
+
+function formatCell (cell, unit) {
+  if (cell === undefined) return '–'
+  return `${formatValue(cell.median, unit)} (${formatValue(cell.min, unit).replace(/ ?(ms|B|\/s)$/, '')}–${formatValue(cell.max, unit)})`
+}
+
+function formatRatio (ratio) {
+  if (ratio === undefined || ratio === null) return '–'
+  return `**${ratio.median.toFixed(2)}×** (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})`
+}
+
+function targetCell (results, document, scenario, targetId) {
+  const target = document.targets.find((t) => t.id === targetId)
+  if (target?.pending) return 'pending'
+  const cell = results[scenario.id]?.[targetId]
+  if (cell === undefined && document.failures.some((f) => f.target === targetId)) return 'failed'
+  return formatCell(cell, scenario.unit)
+}
+
+function pairTable (document, pairs, nodes) {
+  const labelOf = (id) => document.targets.find((t) => t.id === id)?.label ?? id
+  const header = ['Scenario']
+  for (const pair of pairs) header.push(labelOf(pair.baseline), labelOf(pair.plugin), `${labelOf(pair.plugin)} ÷ ${labelOf(pair.baseline)}`)
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`]
+  for (const scenario of document.scenarios.filter((s) => (s.nodes ?? 1) === nodes)) {
+    const row = [`${scenario.label} (${scenario.better} is better)`]
+    for (const pair of pairs) {
+      row.push(targetCell(document.results, document, scenario, pair.baseline), targetCell(document.results, document, scenario, pair.plugin))
+      const pending = document.targets.find((t) => t.id === pair.plugin)?.pending
+      row.push(pending ? 'pending' : formatRatio(document.ratios[pair.plugin]?.[scenario.id]))
+    }
+    lines.push(`| ${row.join(' | ')} |`)
+  }
+  return lines.join('\n')
+}
+
+/**
+ * Frames per second of server CPU, and the CPU shares behind the rates: the view that holds when
+ * other work on the machine slowed a round down, and that shows when the generator was the limit.
+ */
+function efficiencyTable (document) {
+  const lines = [
+    '### Cost per frame (frames per server CPU-second; CPU share of server / generator while measuring)',
+    '',
+    '| Scenario | Target | Frames per server CPU-second | CPU server / generator | ÷ baseline |',
+    '|---|---|---|---|---|'
+  ]
+  for (const scenario of document.scenarios.filter((s) => s.unit === 'msgs/s')) {
+    for (const [targetId, cell] of Object.entries(document.results[scenario.id] ?? {})) {
+      if (cell.perServerCpuSecond === undefined) continue
+      const label = document.targets.find((t) => t.id === targetId)?.label ?? targetId
+      const cpu = `${Math.round(cell.serverCpu * 100)}% / ${Math.round(cell.generatorCpu * 100)}%`
+      const ratio = document.efficiencyRatios[targetId]?.[scenario.id]
+      lines.push(`| ${scenario.id} | ${label} | ${formatCell(cell.perServerCpuSecond, 'msgs/s').replace(/\/s/g, '')} | ${cpu} | ${formatRatio(ratio)} |`)
+    }
+  }
+  return lines
+}
+
+function machineLine (machine) {
+  return `${machine.cpu} × ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; ` +
+    `load average (1/5/15 min) ${machine.loadAverageAtStart.join(' / ')} at the start, ${machine.loadAverageAtEnd.join(' / ')} at the end; ` +
+    `bench processes ${machine.benchPriorityRaised ? 'ran at nice -10' : 'could not raise their priority'}`
+}
+
+/** The results as markdown: the side-by-side tables, the goals, how it was measured. */
+function renderMarkdown (document) {
+  const single = PAIRS.filter((p) => p.nodes === 1)
+  const double = PAIRS.filter((p) => p.nodes === 2)
+  const rate = Object.values(document.results.latencyP99 ?? {})[0]?.offeredEmitsPerSecond
+  const lines = [
+    `Run of ${document.startedAt} — ${document.runs} rounds (median, min–max in brackets), ${(document.durationMs / 1000).toFixed(0)} s in all.`,
+    '',
+    `Machine: ${machineLine(document.machine)}.`,
+    '',
+    '### One node',
+    '',
+    pairTable(document, single, 1),
+    '',
+    '### Two nodes over Redis',
+    '',
+    pairTable(document, double, 2),
+    '',
+    '### Targets (issue 5)',
+    '',
+    '| Target | Ratio (median, min–max) | Status |',
+    '|---|---|---|',
+    ...document.goals.map((goal) => `| ${goal.text} | ${goal.status === 'pending' ? '–' : formatRatio(goal.ratio)} | ${goal.status} |`),
+    ''
+  ]
+  if (rate !== undefined) lines.push(`Latency: one emit per turn to 1,000 clients at ${rate.toFixed(1)} emits/s (the same offered rate for every target), measured from each event's intended send time.`, '')
+  lines.push(...efficiencyTable(document), '')
+  if (document.skippedRounds > 0) lines.push(`**${document.skippedRounds} round(s) skipped to stay within the time budget.**`, '')
+  for (const failure of document.failures) {
+    lines.push(`**Failed:** ${failure.round === 0 ? 'before the first round' : `round ${failure.round}`}, ${failure.target}: ${failure.error}`, '')
+  }
+  return lines.join('\n')
+}
+
+module.exports = { buildResults, renderMarkdown }

@@ -1,0 +1,167 @@
+'use strict'
+const path = require('node:path')
+const config = require('../config')
+const { Child } = require('./child')
+const { SINGLE_NODE_CLIENTS, TWO_NODE_CLIENTS, manyRooms } = require('./layout')
+const { slope } = require('./stats')
+
+/*
+ * One session: fresh server process(es) and a fresh load-generator process for one target, the
+ * scenarios run in order against them, then everything is stopped. Returns one number per metric.
+ */
+
+const SERVERS_DIR = path.join(__dirname, '..', 'servers')
+const GENERATOR = path.join(__dirname, '..', 'load', 'generator.js')
+const CONNECT_TIMEOUT_MS = 60_000
+const STARTUP_TIMEOUT_MS = 20_000
+const MEMBERS_PER_ROOM = config.ROOM_CLIENTS / config.ROOMS
+
+function cpuSeconds (from, to) {
+  return (to.user - from.user + to.system - from.system) / 1e6
+}
+
+function withTimeout (promise, ms, what) {
+  let timer
+  const timeout = new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out`)), ms) })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+async function connectAll (generator, targets, layout, from, to) {
+  const result = await generator.call('connect', {
+    targets, layout, from, to, concurrency: config.HANDSHAKE_CONCURRENCY, timeoutMs: CONNECT_TIMEOUT_MS
+  }, CONNECT_TIMEOUT_MS + 5_000)
+  if (result.connected !== to - from) {
+    throw new Error(`only ${result.connected} of ${to - from} clients connected: ${result.errors.join('; ')}`)
+  }
+  return result
+}
+
+/**
+ * Servers emit for `durationMs` (bursts of `burst` per turn, cycling through `rooms`); the rate is
+ * every frame the clients received over the time from the first emit to the last frame's arrival.
+ */
+async function emitAndCount (servers, generator, { rooms, burst, members, durationMs }) {
+  const { cpu: generatorCpuStart } = await generator.call('arm', { latency: false })
+  const emits = await Promise.all(servers.map((server) => server.call('emitFor', {
+    rooms, burst, durationMs, maxEmits: config.MAX_EMITS
+  })))
+  const emitted = emits.reduce((sum, run) => sum + run.emitted, 0)
+  const startUs = Math.min(...emits.map((run) => run.startUs))
+  const arrived = await generator.call('wait', { expected: emitted * members, timeoutMs: config.DRAIN_TIMEOUT_MS }, config.DRAIN_TIMEOUT_MS + 5_000)
+  if (!arrived.complete) throw new Error(`${arrived.received} of ${emitted * members} frames arrived within ${config.DRAIN_TIMEOUT_MS} ms`)
+  const cpuEnds = await Promise.all(servers.map((server) => server.call('cpu')))
+  const seconds = (arrived.lastUs - startUs) / 1e6
+  const serverCpu = emits.reduce((sum, run, i) => sum + cpuSeconds(run.cpuStart, cpuEnds[i]), 0)
+  return {
+    value: arrived.received / seconds,
+    emitsPerSecond: emitted / seconds,
+    // Frames per second of server CPU: what the server costs per frame, whatever else ran meanwhile.
+    perServerCpuSecond: arrived.received / serverCpu,
+    serverCpu: serverCpu / seconds,
+    generatorCpu: cpuSeconds(generatorCpuStart, arrived.cpu) / seconds
+  }
+}
+
+async function throughput (servers, generator, spec) {
+  await emitAndCount(servers, generator, { ...spec, durationMs: config.WARMUP_MS })
+  return emitAndCount(servers, generator, { ...spec, durationMs: config.MEASURE_MS })
+}
+
+/** Connects every single-node client in equal steps, sampling memory after a forced GC at each. */
+async function memoryAndHandshakes (server, generator, targets) {
+  const step = SINGLE_NODE_CLIENTS / config.MEMORY_STEPS
+  const connections = [0]
+  const samples = [await server.call('memory')]
+  let handshakeUs = 0
+  for (let i = 0; i < config.MEMORY_STEPS; i++) {
+    const result = await connectAll(generator, targets, 'single', i * step, (i + 1) * step)
+    handshakeUs += result.elapsedUs
+    connections.push((i + 1) * step)
+    samples.push(await server.call('memory'))
+  }
+  return {
+    handshake: { value: SINGLE_NODE_CLIENTS / (handshakeUs / 1e6) },
+    memoryHeap: { value: slope(connections, samples.map((s) => s.heapUsed)) },
+    memoryRss: { value: slope(connections, samples.map((s) => s.rss)) }
+  }
+}
+
+async function emitAtRateAndWait (server, generator, ratePerSecond, durationMs) {
+  await generator.call('arm', { latency: true })
+  const { emitted } = await server.call('emitAtRate', { room: 'all', ratePerSecond, durationMs })
+  const arrived = await generator.call('wait', { expected: emitted * config.FANOUT_CLIENTS, timeoutMs: config.DRAIN_TIMEOUT_MS }, config.DRAIN_TIMEOUT_MS + 5_000)
+  if (!arrived.complete) throw new Error(`latency: ${arrived.received} of ${emitted * config.FANOUT_CLIENTS} frames arrived`)
+}
+
+/**
+ * One emit per turn to `all` at a fixed rate; latency from each event's intended send time. The
+ * garbage of the throughput scenarios is collected first and a short warm-up is discarded, so the
+ * tail measures the fan-out, not what the scenarios before it left behind.
+ */
+async function latency (server, generator, ratePerSecond) {
+  await server.call('memory')
+  await emitAtRateAndWait(server, generator, ratePerSecond, config.WARMUP_MS)
+  await emitAtRateAndWait(server, generator, ratePerSecond, config.LATENCY_MS)
+  const result = await generator.call('latency')
+  await generator.call('arm', { latency: false })
+  return {
+    latencyP50: { value: result.p50Us / 1000, ratePerSecond },
+    latencyP99: { value: result.p99Us / 1000, ratePerSecond }
+  }
+}
+
+function profileArgs (profileDir, name) {
+  return profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
+}
+
+function startServer (target, index, env, profileDir) {
+  const execArgv = ['--expose-gc', ...profileArgs(profileDir, `${target.id}-${index}`)]
+  return new Child(path.join(SERVERS_DIR, target.server), { label: `${target.id}#${index}`, env, execArgv })
+}
+
+async function checkNoneDropped (generator) {
+  const { closedAfterReady } = await generator.call('health')
+  if (closedAfterReady > 0) throw new Error(`${closedAfterReady} clients were disconnected during the session`)
+}
+
+/**
+ * Runs every scenario of one target. `context.latencyRate` is the offered emit rate of the
+ * latency scenario (set from bare ws's single-emit maximum in this round); without it the
+ * target's own single-emit maximum is used. With `context.profileDir`, servers write a CPU profile there.
+ */
+async function runSession (target, context) {
+  const env = target.nodes === 2 ? { BENCH_REDIS_URL: context.redisUrl } : {}
+  const servers = Array.from({ length: target.nodes }, (_, i) => startServer(target, i, env, context.profileDir))
+  const generator = new Child(GENERATOR, { label: 'generator', execArgv: profileArgs(context.profileDir, `generator-for-${target.id}`) })
+  try {
+    const infos = await withTimeout(Promise.all(servers.map((server) => server.ready)), STARTUP_TIMEOUT_MS, `${target.id} startup`)
+    await withTimeout(generator.ready, STARTUP_TIMEOUT_MS, 'generator startup')
+    const targets = infos.map(({ port }) => ({ port, ...target.client }))
+    const metrics = target.nodes === 2
+      ? await twoNodeScenarios(servers, generator, targets)
+      : await singleNodeScenarios(servers[0], generator, targets, context)
+    await checkNoneDropped(generator)
+    return metrics
+  } finally {
+    await generator.call('close').catch(() => {})
+    await Promise.all([generator, ...servers].map((child) => child.stop()))
+  }
+}
+
+async function singleNodeScenarios (server, generator, targets, context) {
+  const metrics = await memoryAndHandshakes(server, generator, targets)
+  metrics.burst = await throughput([server], generator, { rooms: ['all'], burst: config.BURST, members: config.FANOUT_CLIENTS })
+  metrics.single = await throughput([server], generator, { rooms: ['all'], burst: 1, members: config.FANOUT_CLIENTS })
+  metrics.rooms = await throughput([server], generator, { rooms: manyRooms(), burst: config.BURST, members: MEMBERS_PER_ROOM })
+  const rate = context.latencyRate ?? config.LATENCY_LOAD * metrics.single.emitsPerSecond
+  Object.assign(metrics, await latency(server, generator, rate))
+  return metrics
+}
+
+async function twoNodeScenarios (servers, generator, targets) {
+  await connectAll(generator, targets, 'two-node', 0, TWO_NODE_CLIENTS)
+  // Both nodes emit to every room in turn: half of each node's emits are for the other node's clients.
+  return { rooms2n: await throughput(servers, generator, { rooms: manyRooms(), burst: config.BURST, members: MEMBERS_PER_ROOM }) }
+}
+
+module.exports = { runSession }

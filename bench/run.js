@@ -1,0 +1,144 @@
+'use strict'
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const config = require('./config')
+const { TARGETS } = require('./targets')
+const { runSession } = require('./lib/session')
+const { startRedis } = require('./lib/redis')
+const { buildResults, renderMarkdown } = require('./lib/report')
+const { renderChart } = require('./lib/chart')
+const { priorityRaised, raiseSessionPriority, restoreSessionPriority } = require('./lib/priority')
+
+/*
+ * `npm run bench`: every target that is not a pending slot, in rounds (each round runs every
+ * target once, baselines first, so drift of the machine hits all of them alike), then the
+ * results as JSON, markdown and SVG in bench/results/, and the table in bench/README.md.
+ *
+ * Options: --runs N (default config.RUNS), --only id,id (a subset of targets; ratios need the
+ * baseline in the subset too), --no-write (print only), --profile (each server process writes a
+ * V8 CPU profile to bench/results/tmp/profiles/, for Chrome DevTools or `node bench/profile.js`).
+ */
+
+const RESULTS_DIR = path.join(__dirname, 'results')
+const PROFILE_DIR = path.join(RESULTS_DIR, 'tmp', 'profiles')
+const README = path.join(__dirname, 'README.md')
+const TABLE_START = '<!-- bench:latest:start -->'
+const TABLE_END = '<!-- bench:latest:end -->'
+
+function parseArgs (argv) {
+  const args = { runs: config.RUNS, only: null, write: true, profile: false }
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--runs') args.runs = Number(argv[++i])
+    else if (argv[i] === '--only') args.only = argv[++i].split(',')
+    else if (argv[i] === '--no-write') args.write = false
+    else if (argv[i] === '--profile') args.profile = true
+    else throw new Error(`unknown argument ${argv[i]}`)
+  }
+  if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs takes a positive integer')
+  return args
+}
+
+function describeMachine () {
+  return {
+    cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
+    cores: os.availableParallelism(),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30 * 10) / 10,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAverageAtStart: os.loadavg().map((load) => Math.round(load * 100) / 100)
+  }
+}
+
+function summaryLine (metrics) {
+  return Object.entries(metrics)
+    .map(([id, { value }]) => `${id}=${value >= 100 ? Math.round(value) : value.toFixed(2)}`)
+    .join(' ')
+}
+
+function writeOutputs (document) {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true })
+  const markdown = renderMarkdown(document)
+  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(document, null, 2)}\n`)
+  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.md'), `# Latest bench results\n\n${markdown}`)
+  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.svg'), renderChart(document))
+  const readme = fs.readFileSync(README, 'utf8')
+  const start = readme.indexOf(TABLE_START)
+  const end = readme.indexOf(TABLE_END)
+  if (start !== -1 && end > start) {
+    fs.writeFileSync(README, `${readme.slice(0, start + TABLE_START.length)}\n${markdown}\n${readme.slice(end)}`)
+  }
+  return markdown
+}
+
+async function main () {
+  const args = parseArgs(process.argv.slice(2))
+  if (!fs.existsSync(path.join(__dirname, '..', 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)')
+  raiseSessionPriority()
+  process.once('SIGINT', () => {
+    restoreSessionPriority()
+    process.exit(130)
+  })
+  const started = Date.now()
+  const machine = describeMachine()
+  let active = TARGETS.filter((t) => t.pending === undefined && (args.only === null || args.only.includes(t.id)))
+  const listed = TARGETS.filter((t) => args.only === null || args.only.includes(t.id) || t.pending !== undefined)
+  const rounds = []
+  const failures = []
+  let redis = null
+  if (active.some((t) => t.nodes === 2)) {
+    try {
+      redis = await startRedis()
+    } catch (err) {
+      // The one-node targets still run; the two-node ones are reported as failed, with the reason.
+      for (const target of active.filter((t) => t.nodes === 2)) failures.push({ round: 0, target: target.id, error: `no redis-server: ${err.message}` })
+      active = active.filter((t) => t.nodes !== 2)
+    }
+  }
+  let skippedRounds = 0
+  let lastRoundMs = 0
+  try {
+    for (let round = 1; round <= args.runs; round++) {
+      // A round is started only if one as long as the last still ends within the budget.
+      if (Date.now() - started + lastRoundMs > config.BUDGET_MS) {
+        skippedRounds = args.runs - round + 1
+        break
+      }
+      const roundStart = Date.now()
+      const results = {}
+      const context = { redisUrl: redis?.url, latencyRate: undefined, profileDir: args.profile ? PROFILE_DIR : undefined }
+      for (const target of active) {
+        const sessionStart = Date.now()
+        try {
+          results[target.id] = await runSession(target, context)
+          if (target.id === 'ws-bare') context.latencyRate = config.LATENCY_LOAD * results[target.id].single.emitsPerSecond
+          console.log(`round ${round} ${target.id} (${((Date.now() - sessionStart) / 1000).toFixed(1)} s): ${summaryLine(results[target.id])}`)
+        } catch (err) {
+          failures.push({ round, target: target.id, error: err.message })
+          console.log(`round ${round} ${target.id}: FAILED ${err.message}`)
+        }
+      }
+      rounds.push(results)
+      lastRoundMs = Date.now() - roundStart
+    }
+  } finally {
+    await redis?.stop()
+    restoreSessionPriority()
+  }
+  machine.loadAverageAtEnd = os.loadavg().map((load) => Math.round(load * 100) / 100)
+  machine.benchPriorityRaised = priorityRaised()
+  const { BUDGET_MS, ...sizes } = config
+  const document = buildResults({
+    targets: listed, rounds, failures, machine, config: sizes, skippedRounds,
+    startedAt: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'),
+    durationMs: Date.now() - started
+  })
+  const markdown = args.write ? writeOutputs(document) : renderMarkdown(document)
+  console.log(`\n${markdown}`)
+  if (failures.length > 0) process.exitCode = 1
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exitCode = 1
+})

@@ -1,0 +1,85 @@
+import type { IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import fastifyWebsocket from '@fastify/websocket'
+import Fastify from 'fastify'
+import t from 'tap'
+import realtime from '../lib/index'
+import { SECRET, startServer, type TestServer } from './helpers/app'
+import { captureLogs } from './helpers/log-capture'
+import { RawSocket } from './helpers/raw-socket'
+import { connect } from './helpers/ws-client'
+
+setFlagsFromString('--expose-gc')
+const collectGarbage = runInNewContext('gc') as () => void
+
+/** Collects garbage until `ref` is cleared, for a bounded number of turns. */
+async function isCollected (ref: WeakRef<object>): Promise<boolean> {
+  for (let i = 0; i < 20 && ref.deref() !== undefined; i++) {
+    await new Promise((resolve) => setImmediate(resolve))
+    collectGarbage()
+  }
+  return ref.deref() === undefined
+}
+
+/** Remembers the raw request of the next upgrade the server sees. */
+function watchNextUpgrade (server: TestServer): { request: () => WeakRef<IncomingMessage> } {
+  let ref: WeakRef<IncomingMessage> | undefined
+  server.app.server.prependOnceListener('upgrade', (request: IncomingMessage) => { ref = new WeakRef(request) })
+  return {
+    request: () => {
+      if (ref === undefined) throw new Error('no upgrade seen')
+      return ref
+    }
+  }
+}
+
+function portOf (server: TestServer): number {
+  return Number(new URL(server.httpUrl).port)
+}
+
+t.test('an open connection does not keep its handshake request (nor the reply and response holding it) alive', async (t) => {
+  const server = await startServer(t, { autoJoin: () => ['feed'] })
+  const upgrade = watchNextUpgrade(server)
+  const { client } = await connect(server.wsUrl, { token: server.token(1) })
+  t.ok(await isCollected(upgrade.request()), 'the upgrade request was collected')
+  t.match(await client.request({ type: 'ping' }), { type: 'pong' }, 'the connection still works')
+  await server.app.realtime.to('feed').emit('still', 'here')
+  t.match(await client.next('event'), { event: 'still', data: 'here' })
+  client.close()
+})
+
+t.test('a socket error after the release is logged and ends that connection only', async (t) => {
+  const logs = captureLogs()
+  const server = await startServer(t, {}, { logger: { level: 'error', stream: logs.stream } })
+  const { raw, status } = await RawSocket.upgrade(portOf(server), '/ws', [`Authorization: Bearer ${server.token(1)}`])
+  t.equal(status, 101)
+  raw.sendFrame(0x3, Buffer.from('x'))
+  t.equal(await raw.closeCode(), 1002)
+  t.ok(logs.lines.some((line) => line.includes('fastify-realtime: socket error') && line.includes('"level":50')), 'logged at error level')
+  const { client } = await connect(server.wsUrl, { token: server.token(2) })
+  t.match(await client.request({ type: 'ping' }), { type: 'pong' }, 'others are served')
+  client.close()
+})
+
+t.test('when the app registered @fastify/websocket itself, its error handler still sees socket errors', async (t) => {
+  const errors: string[] = []
+  const app = Fastify()
+  await app.register(fastifyWebsocket, {
+    errorHandler: (error, socket) => {
+      errors.push(error.message)
+      socket.terminate()
+    }
+  })
+  await app.register(realtime, { jwt: { secret: SECRET } })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => app.close())
+  const port = (app.server.address() as AddressInfo).port
+  const token = app.jwt.sign({ sub: 1 }, { expiresIn: '1h' })
+  const { raw, status } = await RawSocket.upgrade(port, '/ws', [`Authorization: Bearer ${token}`])
+  t.equal(status, 101)
+  raw.sendFrame(0x3, Buffer.from('x'))
+  t.equal(await raw.closeCode(), 1002)
+  t.match(errors, [/opcode/i])
+})
