@@ -1,0 +1,75 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { newClient, nextEvent } from './helpers/realtime-client'
+import { startRedis } from './helpers/redis-server'
+
+// Every example is plain CommonJS on the built package and exports `start(options)`; each is started
+// here on a free port with a real client, so the examples cannot rot.
+const EXAMPLES = join(__dirname, '..', 'examples')
+const SECRET = 'examples-test-secret-long-enough-for-hs256'
+
+interface Started { app: FastifyInstance, address: string }
+type Start = (options: Record<string, unknown>) => Promise<Started>
+
+async function startExample (t: Test, name: string, options: Record<string, unknown> = {}, file = 'server.js'): Promise<Started & { wsUrl: string, token: (claims: Record<string, unknown>) => string }> {
+  const { start } = require(join(EXAMPLES, name, file)) as { start: Start }
+  const started = await start({ port: 0, logLevel: 'warn', secret: SECRET, ...options })
+  t.teardown(() => started.app.close())
+  return {
+    ...started,
+    wsUrl: `${started.address.replace('http', 'ws')}/ws`,
+    token: (claims) => started.app.jwt.sign(claims, { expiresIn: '1h' })
+  }
+}
+
+/** Runs an example's worker script to its end, with the environment it documents. */
+async function runScript (t: Test, path: string, env: Record<string, string>): Promise<void> {
+  const child = spawn(process.execPath, [path], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] })
+  t.teardown(() => { child.kill('SIGKILL') })
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0, `${path} exits cleanly`)
+}
+
+async function post (url: string, body: unknown): Promise<unknown> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  return await response.json()
+}
+
+t.test('dashboard: an anonymous viewer subscribes to the dashboard and sees metrics pushed from a route, but may not follow a contract', async (t) => {
+  const server = await startExample(t, 'dashboard')
+  const viewer = newClient(t, { url: server.wsUrl })
+  const welcome = await viewer.connect()
+  t.equal(welcome.user, null, 'the viewer is anonymous')
+  t.same(await viewer.emitWithAck('subscribe:dashboard'), { room: 'dashboard' })
+  t.match(await viewer.emitWithAck('subscribe:contract', { contractId: 'c-7' }), { ok: false })
+
+  const metrics = nextEvent(viewer, 'metrics:update')
+  t.same(await post(`${server.address}/metrics`, { cpu: 0.42 }), { delivered: true })
+  t.match(await metrics, { data: { cpu: 0.42 }, room: 'dashboard' })
+})
+
+t.test('dashboard: signed-in staff follow a contract and receive its commissions', async (t) => {
+  const server = await startExample(t, 'dashboard')
+  const staff = newClient(t, { url: server.wsUrl, token: server.token({ sub: 'ops-1' }) })
+  await staff.connect()
+  t.same(await staff.emitWithAck('subscribe:contract', { contractId: 'c-7' }), { room: 'contract:c-7' })
+  const commission = nextEvent(staff, 'commission:created')
+  await post(`${server.address}/contracts/c-7/commission`, { amount: 120 })
+  t.match(await commission, { data: { contractId: 'c-7', amount: 120 }, room: 'contract:c-7' })
+})
+
+t.test('dashboard: job progress from the worker process reaches the dashboard through Redis', async (t) => {
+  const redis = await startRedis(t)
+  const server = await startExample(t, 'dashboard', { redis: redis.url })
+  const viewer = newClient(t, { url: server.wsUrl })
+  await viewer.connect()
+  await viewer.emitWithAck('subscribe:dashboard')
+  const done = new Promise<unknown>((resolve) => {
+    viewer.on('job:progress', (data) => { if ((data as { percent: number }).percent === 100) resolve(data) })
+  })
+  await runScript(t, join(EXAMPLES, 'dashboard', 'worker.js'), { REDIS_URL: redis.url, STEPS: '2', STEP_MS: '10', JOB_ID: 'nightly' })
+  t.same(await done, { jobId: 'nightly', percent: 100 })
+})
