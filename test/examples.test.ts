@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { newClient, nextEvent } from './helpers/realtime-client'
@@ -31,6 +32,21 @@ async function runScript (t: Test, path: string, env: Record<string, string>): P
   t.teardown(() => { child.kill('SIGKILL') })
   const [code] = await once(child, 'exit') as [number | null]
   t.equal(code, 0, `${path} exits cleanly`)
+}
+
+/** Starts a long-running worker script and resolves once it prints `readyLine`; killed when the test ends. */
+async function startWorker (t: Test, path: string, env: Record<string, string>, readyLine: string): Promise<void> {
+  const child = spawn(process.execPath, [path], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  t.teardown(async () => {
+    if (child.exitCode !== null) return
+    child.kill('SIGTERM')
+    await once(child, 'exit')
+  })
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+  await new Promise<void>((resolve, reject) => {
+    lines.on('line', (line) => { if (line === readyLine) resolve() })
+    child.once('exit', (code) => reject(new Error(`${path} exited with ${String(code)} before it was ready`)))
+  })
 }
 
 async function post (url: string, body: unknown): Promise<unknown> {
@@ -72,4 +88,21 @@ t.test('dashboard: job progress from the worker process reaches the dashboard th
   })
   await runScript(t, join(EXAMPLES, 'dashboard', 'worker.js'), { REDIS_URL: redis.url, STEPS: '2', STEP_MS: '10', JOB_ID: 'nightly' })
   t.same(await done, { jobId: 'nightly', percent: 100 })
+})
+
+t.test('notifications: the worker delivers each queued notification to its own user only', async (t) => {
+  const redis = await startRedis(t)
+  const server = await startExample(t, 'notifications', { redis: redis.url })
+  await startWorker(t, join(EXAMPLES, 'notifications', 'worker.js'), { REDIS_URL: redis.url }, 'notification worker ready')
+  const alice = newClient(t, { url: server.wsUrl, token: server.token({ sub: 'alice' }) })
+  const bob = newClient(t, { url: server.wsUrl, token: server.token({ sub: 'bob' }) })
+  await Promise.all([alice.connect(), bob.connect()])
+
+  const aliceFirst = nextEvent(alice, 'notification:new')
+  const bobFirst = nextEvent(bob, 'notification:new')
+  // Bob's is queued first: had it leaked to alice, it would be the first she receives.
+  t.same(await post(`${server.address}/users/bob/notifications`, { text: 'for bob' }), { queued: true })
+  t.same(await post(`${server.address}/users/alice/notifications`, { text: 'for alice' }), { queued: true })
+  t.match(await aliceFirst, { data: { text: 'for alice' } })
+  t.match(await bobFirst, { data: { text: 'for bob' } })
 })
