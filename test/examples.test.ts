@@ -106,3 +106,22 @@ t.test('notifications: the worker delivers each queued notification to its own u
   t.match(await aliceFirst, { data: { text: 'for alice' } })
   t.match(await bobFirst, { data: { text: 'for bob' } })
 })
+
+t.test('trading: a screen subscribes to market-data:BTC/USD, receives its ticker and measures a ping', async (t) => {
+  const server = await startExample(t, 'trading', { tickMs: 20 })
+  const screen = newClient(t, { url: server.wsUrl, token: server.token({ sub: 'trader-1' }) })
+  await screen.connect()
+  t.same(await screen.emitWithAck('subscribe', { channel: 'market-data', symbols: ['BTC/USD'] }), { ok: true, rooms: ['market-data:BTC/USD'] })
+  t.match(await screen.emitWithAck('subscribe', { channel: 'market-data', symbols: ['DOGE/EUR'] }), { ok: false, error: /DOGE\/EUR/ })
+  t.match(await nextEvent(screen, 'ticker'), { data: { symbol: 'BTC/USD', price: Number }, room: 'market-data:BTC/USD' })
+  t.type(await screen.ping(), 'number', 'ping resolves with the round trip')
+})
+
+t.test('trading: the 61st client message within a minute is refused RATE_LIMITED', async (t) => {
+  const server = await startExample(t, 'trading')
+  const screen = newClient(t, { url: server.wsUrl, token: server.token({ sub: 'trader-2' }) })
+  await screen.connect()
+  const answers = await Promise.allSettled(Array.from({ length: 61 }, async () => await screen.emitWithAck('unsubscribe', { channel: 'market-data', symbols: [] })))
+  t.equal(answers.filter((answer) => answer.status === 'fulfilled').length, 60, 'sixty are answered')
+  t.match(answers[60], { status: 'rejected', reason: { code: 'RATE_LIMITED' } })
+})
