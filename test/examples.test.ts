@@ -125,3 +125,24 @@ t.test('trading: the 61st client message within a minute is refused RATE_LIMITED
   t.equal(answers.filter((answer) => answer.status === 'fulfilled').length, 60, 'sixty are answered')
   t.match(answers[60], { status: 'rejected', reason: { code: 'RATE_LIMITED' } })
 })
+
+t.test('commerce: staff auto-join company and shop rooms from their claims, see typing in an order room, and show up in the status routes', async (t) => {
+  const server = await startExample(t, 'commerce')
+  const ada = newClient(t, { url: server.wsUrl, token: server.token({ sub: 'ada', companyId: 'acme', shopId: '7' }) })
+  const bo = newClient(t, { url: server.wsUrl, token: server.token({ sub: 'bo', companyId: 'acme', shopId: '8' }) })
+  const [welcome] = await Promise.all([ada.connect(), bo.connect()])
+  t.same([...welcome.rooms].sort(), ['company:acme', 'shop:7', 'user:ada'])
+
+  await Promise.all([ada.join('order:1001'), bo.join('order:1001')])
+  await t.rejects(ada.join('order:2001'), { code: 'FORBIDDEN' }, "another company's order is refused")
+  await t.rejects(ada.join('inventory:8'), { code: 'FORBIDDEN' }, "another shop's inventory is refused")
+  const typing = nextEvent(bo, 'typing')
+  t.same(await ada.emitWithAck('typing', { room: 'order:1001', typing: true }), { ok: true })
+  t.match(await typing, { data: { room: 'order:1001', userId: 'ada', typing: true } })
+
+  t.same(await (await fetch(`${server.address}/user-status/ada`)).json(), { userId: 'ada', online: true })
+  t.same(await (await fetch(`${server.address}/user-status/nobody`)).json(), { userId: 'nobody', online: false })
+  const connected = await (await fetch(`${server.address}/connected-users`)).json() as { connections: number, users: string[] }
+  t.same({ ...connected, users: connected.users.sort() }, { connections: 2, users: ['ada', 'bo'] })
+  t.match(await (await fetch(`${server.address}/health`)).json(), { status: 'ok' })
+})
