@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
+import type { ClientEvents, ServerEvents } from '../examples/multi-tenant/event-map'
 import { newClient, nextEvent } from './helpers/realtime-client'
 import { startRedis } from './helpers/redis-server'
 
@@ -145,4 +146,19 @@ t.test('commerce: staff auto-join company and shop rooms from their claims, see 
   const connected = await (await fetch(`${server.address}/connected-users`)).json() as { connections: number, users: string[] }
   t.same({ ...connected, users: connected.users.sort() }, { connections: 2, users: ['ada', 'bo'] })
   t.match(await (await fetch(`${server.address}/health`)).json(), { status: 'ok' })
+})
+
+t.test('multi-tenant: typed clients of one organisation see its project updates and cannot join another organisation\'s rooms', async (t) => {
+  const server = await startExample(t, 'multi-tenant')
+  const ana = newClient<ServerEvents, ClientEvents>(t, { url: server.wsUrl, token: server.token({ sub: 'ana', org: 'acme' }) })
+  const ben = newClient<ServerEvents, ClientEvents>(t, { url: server.wsUrl, token: server.token({ sub: 'ben', org: 'globex' }) })
+  const [welcome] = await Promise.all([ana.connect(), ben.connect()])
+  t.ok(welcome.rooms.includes('org:acme'), 'ana is in her organisation\'s room')
+  await ana.join('org:acme:project:apollo')
+  await t.rejects(ben.join('org:acme:project:apollo'), { code: 'FORBIDDEN' })
+
+  const updated = new Promise<Parameters<ServerEvents['project:updated']>[0]>((resolve) => { ana.on('project:updated', resolve) })
+  const answer = await ana.emitWithAck('project:rename', { projectId: 'apollo', name: 'artemis' })
+  t.same(answer, { ok: true })
+  t.same(await updated, { orgId: 'acme', projectId: 'apollo', name: 'artemis', by: 'ana' })
 })
