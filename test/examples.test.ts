@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { io } from 'socket.io-client'
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import type { ClientEvents, ServerEvents } from '../examples/multi-tenant/event-map'
@@ -161,4 +162,24 @@ t.test('multi-tenant: typed clients of one organisation see its project updates 
   const answer = await ana.emitWithAck('project:rename', { projectId: 'apollo', name: 'artemis' })
   t.same(answer, { ok: true })
   t.same(await updated, { orgId: 'acme', projectId: 'apollo', name: 'artemis', by: 'ana' })
+})
+
+t.test('cluster: a message posted to one node reaches a WebSocket client on the other node and a Socket.IO client on its own', async (t) => {
+  const redis = await startRedis(t)
+  const nodeA = await startExample(t, 'cluster', { redis: redis.url, name: 'node-a' }, 'node.js')
+  const nodeB = await startExample(t, 'cluster', { redis: redis.url, name: 'node-b' }, 'node.js')
+  const onA = newClient(t, { url: nodeA.wsUrl, token: nodeB.token({ sub: 'ws-user' }) })
+  await onA.connect()
+  await onA.join('news')
+  const onB = io(nodeB.address, { auth: { token: nodeA.token({ sub: 'io-user' }) }, transports: ['websocket'], reconnection: false })
+  t.teardown(() => onB.close())
+  await new Promise<void>((resolve) => onB.once('welcome', () => resolve()))
+  t.same(await onB.emitWithAck('join', 'news'), { ok: true })
+
+  const overSocketIo = new Promise((resolve) => onB.once('message', resolve))
+  const overWs = nextEvent(onA, 'message')
+  t.same(await post(`${nodeB.address}/rooms/news/messages`, { text: 'hello' }), { delivered: true })
+  t.match(await overWs, { data: { text: 'hello', via: 'node-b' }, room: 'news' })
+  t.same(await overSocketIo, { text: 'hello', via: 'node-b' })
+  t.match(await (await fetch(`${nodeA.address}/stats`)).json(), { node: 'node-a', clusterConnections: 2 })
 })
