@@ -67,7 +67,7 @@ async function start ({ port = 3000, host = '127.0.0.1', redis, secret = 'commer
 module.exports = { start }
 
 if (require.main === module) {
-  start({ port: Number(process.env.PORT ?? 3000), redis: process.env.REDIS_URL, secret: process.env.JWT_SECRET }).then(({ app, address }) => {
+  start({ port: Number(process.env.PORT ?? 3000), redis: process.env.REDIS_URL, secret: process.env.JWT_SECRET, logLevel: process.env.LOG_LEVEL }).then(({ app, address }) => {
     console.log(`commerce service on ${address}${process.env.REDIS_URL ? ` (Redis ${process.env.REDIS_URL})` : ''}`)
     console.log(`token for ada of acme, shop 7 (1 h): ${app.jwt.sign({ sub: 'ada', companyId: 'acme', shopId: '7' }, { expiresIn: '1h' })}`)
   }, (err) => {

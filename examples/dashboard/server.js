@@ -52,7 +52,7 @@ async function start ({ port = 3000, host = '127.0.0.1', redis, secret = 'dashbo
 module.exports = { start, DASHBOARD }
 
 if (require.main === module) {
-  start({ port: Number(process.env.PORT ?? 3000), redis: process.env.REDIS_URL, secret: process.env.JWT_SECRET }).then(({ app, address }) => {
+  start({ port: Number(process.env.PORT ?? 3000), redis: process.env.REDIS_URL, secret: process.env.JWT_SECRET, logLevel: process.env.LOG_LEVEL }).then(({ app, address }) => {
     console.log(`dashboard on ${address} (${process.env.REDIS_URL ? `Redis ${process.env.REDIS_URL}` : 'no Redis: worker.js cannot reach it'})`)
     console.log(`staff token (1 h): ${app.jwt.sign({ sub: 'ops-1' }, { expiresIn: '1h' })}`)
   }, (err) => {

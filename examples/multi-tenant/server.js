@@ -69,7 +69,7 @@ async function start ({ port = 3000, host = '127.0.0.1', secret = 'multi-tenant-
 module.exports = { start }
 
 if (require.main === module) {
-  start({ port: Number(process.env.PORT ?? 3000), secret: process.env.JWT_SECRET }).then(({ app, address }) => {
+  start({ port: Number(process.env.PORT ?? 3000), secret: process.env.JWT_SECRET, logLevel: process.env.LOG_LEVEL }).then(({ app, address }) => {
     console.log(`multi-tenant app on ${address}`)
     for (const [sub, org] of [['ana', 'acme'], ['ben', 'globex']]) {
       console.log(`token for ${sub} of ${org} (1 h): ${app.jwt.sign({ sub, org }, { expiresIn: '1h' })}`)

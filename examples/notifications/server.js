@@ -31,7 +31,7 @@ async function start ({ port = 3000, host = '127.0.0.1', redis, secret = 'notifi
 module.exports = { start, QUEUE }
 
 if (require.main === module) {
-  start({ port: Number(process.env.PORT ?? 3000), redis: process.env.REDIS_URL, secret: process.env.JWT_SECRET }).then(({ app, address }) => {
+  start({ port: Number(process.env.PORT ?? 3000), redis: process.env.REDIS_URL, secret: process.env.JWT_SECRET, logLevel: process.env.LOG_LEVEL }).then(({ app, address }) => {
     console.log(`notifications on ${address}`)
     for (const user of ['alice', 'bob']) console.log(`token for ${user} (1 h): ${app.jwt.sign({ sub: user }, { expiresIn: '1h' })}`)
   }, (err) => {

@@ -70,7 +70,7 @@ async function start ({ port = 3000, host = '127.0.0.1', secret = 'trading-examp
 module.exports = { start }
 
 if (require.main === module) {
-  start({ port: Number(process.env.PORT ?? 3000), secret: process.env.JWT_SECRET }).then(({ app, address }) => {
+  start({ port: Number(process.env.PORT ?? 3000), secret: process.env.JWT_SECRET, logLevel: process.env.LOG_LEVEL }).then(({ app, address }) => {
     console.log(`trading screen server on ${address}`)
     console.log(`token for trader-1 (1 h): ${app.jwt.sign({ sub: 'trader-1' }, { expiresIn: '1h' })}`)
   }, (err) => {
