@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import t from 'tap'
+import t, { type Test } from 'tap'
 
 // Debian's chromium, installed by .ci/run; playwright-core never downloads a browser.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -16,20 +16,26 @@ interface DemoServer { app: { close: () => Promise<void> }, address: string }
 // The demo is plain CommonJS requiring the built package, like every example.
 const { start } = require('../examples/demo/server.js') as { start: (options: { port: number, logLevel: string }) => Promise<DemoServer> }
 
-async function launch (): Promise<BrowserContext> {
+async function launch (t: Test): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`)
   const profile = mkdtempSync(join(tmpdir(), 'realtime-chromium-'))
-  t.teardown(() => rmSync(profile, { recursive: true, force: true }))
   // A persistent context is how playwright gives chromium its own fresh --user-data-dir.
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
-  t.teardown(() => context.close())
+    .catch((err: unknown) => {
+      rmSync(profile, { recursive: true, force: true })
+      throw err
+    })
+  t.teardown(async () => {
+    await context.close()
+    rmSync(profile, { recursive: true, force: true })
+  })
   return context
 }
 
-async function openDemo (): Promise<{ page: Page, server: DemoServer }> {
+async function openDemo (t: Test): Promise<{ page: Page, server: DemoServer }> {
   const server = await start({ port: 0, logLevel: 'warn' })
   t.teardown(() => server.app.close())
-  const browser = await launch()
+  const browser = await launch(t)
   const page = await browser.newPage()
   await page.goto(`${server.address}/`)
   await page.locator('#ws-status.connected').waitFor({ timeout: 10_000 })
@@ -38,7 +44,7 @@ async function openDemo (): Promise<{ page: Page, server: DemoServer }> {
 }
 
 t.test('both clients on the demo page receive an event the server emits to a room', async (t) => {
-  const { page } = await openDemo()
+  const { page } = await openDemo(t)
   await page.fill('#room', 'public:browser-test')
   await page.fill('#text', 'shipped from the browser test')
   await page.click('button[type=submit]')
