@@ -1,16 +1,17 @@
 'use strict'
-// The demo: one node on the in-process bus. `npm run demo` builds the plugin and starts it.
+// The demo: one node on the in-process bus. `npm run demo` builds the plugin and starts it; open
+// http://127.0.0.1:3000/ for the demo page. `start({ port: 0 })` is what the browser test uses.
 const Fastify = require('fastify')
 const realtime = require('fastify-realtime')
+const { registerDemoPage } = require('./page')
 
-const PORT = Number(process.env.PORT ?? 3000)
-const HOST = process.env.HOST ?? '127.0.0.1'
+const DEMO_SECRET = 'demo-secret-change-me-in-production'
 
-async function main () {
-  const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
+async function start ({ port = 3000, host = '127.0.0.1', logLevel = 'info', secret = DEMO_SECRET } = {}) {
+  const app = Fastify({ logger: { level: logLevel } })
 
   await app.register(realtime, {
-    jwt: { secret: process.env.JWT_SECRET ?? 'demo-secret-change-me-in-production' },
+    jwt: { secret },
     autoJoin: () => ['dashboard'],
     canJoin: (user, room) => room.startsWith('order:') || room.startsWith('public:')
   })
@@ -32,12 +33,17 @@ async function main () {
   }, 2_000)
   app.addHook('onClose', async () => clearInterval(ticker))
 
-  await app.listen({ host: HOST, port: PORT })
+  await registerDemoPage(app)
 
+  const address = await app.listen({ host, port })
   const token = app.jwt.sign({ sub: 'demo-user' }, { expiresIn: '1h' })
-  const url = `ws://${HOST}:${PORT}/ws`
+  return { app, address, token }
+}
+
+function printInstructions (address, token) {
+  const url = `${address.replace('http', 'ws')}/ws`
   console.log(`
-fastify-realtime demo on ${url}
+fastify-realtime demo: open ${address}/ in a browser.
 
 A token for user "demo-user" (valid 1 hour):
   ${token}
@@ -45,12 +51,21 @@ A token for user "demo-user" (valid 1 hour):
 Paste this in another terminal to connect, join order:1 and print what arrives:
   node -e "const ws=new (require('ws'))('${url}',{headers:{authorization:'Bearer ${token}'}});ws.on('open',()=>ws.send(JSON.stringify({type:'join',room:'order:1',id:'1'})));ws.on('message',(m)=>console.log(String(m)))"
 
-Then ship the order and watch the client receive it:
-  curl -X POST http://${HOST}:${PORT}/orders/1/ship
+Then ship the order and watch the client (and the page, if it joined order:1) receive it:
+  curl -X POST ${address}/orders/1/ship
 `)
 }
 
-main().catch((err) => {
-  console.error(err)
-  process.exit(1)
-})
+module.exports = { start }
+
+if (require.main === module) {
+  start({
+    port: Number(process.env.PORT ?? 3000),
+    host: process.env.HOST ?? '127.0.0.1',
+    logLevel: process.env.LOG_LEVEL ?? 'info',
+    secret: process.env.JWT_SECRET ?? DEMO_SECRET
+  }).then(({ address, token }) => printInstructions(address, token), (err) => {
+    console.error(err)
+    process.exit(1)
+  })
+}
