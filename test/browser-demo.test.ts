@@ -6,7 +6,9 @@ import t, { type Test } from 'tap'
 
 // Debian's chromium, installed by .ci/run; playwright-core never downloads a browser.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SCREENSHOT = join(__dirname, '..', 'examples', 'demo', 'screenshot.png')
+// Saved outside the tree by default so a test run leaves git clean; the README's copy is refreshed with
+// DEMO_SCREENSHOT=examples/demo/screenshot.png npm test
+const SCREENSHOT = process.env.DEMO_SCREENSHOT ?? join(__dirname, '..', '.tap', 'demo-screenshot.png')
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'
