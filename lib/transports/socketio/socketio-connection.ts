@@ -37,7 +37,11 @@ export function connectionOf (socket: Socket): SocketIoConnection | undefined {
  * holds back the requests behind it until it is decided (as on the ws endpoint).
  */
 export class SocketIoConnection extends BaseConnection {
-  readonly transport = 'socketio'
+  // A getter, so the name lives on the prototype and not in every connection.
+  get transport (): 'socketio' {
+    return 'socketio'
+  }
+
   declare readonly rooms: MirroredRooms
   readonly gateway: Gateway
   private readonly socket: Socket
