@@ -43,8 +43,7 @@ const TARGETS = Object.freeze([
     baseline: 'socketio-plain',
     server: 'plugin-socketio.js',
     nodes: 1,
-    client: { ...ENGINE_IO, readyOn: 'eio-welcome' },
-    pending: 'slot: needs the Socket.IO transport (issue 3, branch socketio)'
+    client: { ...ENGINE_IO, readyOn: 'eio-welcome' }
   },
   {
     id: 'socketio-redis',
@@ -61,8 +60,7 @@ const TARGETS = Object.freeze([
     baseline: 'socketio-redis',
     server: 'plugin-redis.js',
     nodes: 2,
-    client: { ...RAW_WS, readyOn: 'first-frame' },
-    pending: 'slot: needs the Redis bus (issue 4, branch redis)'
+    client: { ...RAW_WS, readyOn: 'first-frame' }
   }
 ])
 

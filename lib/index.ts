@@ -77,7 +77,7 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
     if (checkOrigin !== undefined) handshakeChecks.push(checkOrigin)
     if (throttle !== undefined) handshakeChecks.push(throttle)
     if (options.ws !== false) registerWsRoute(instance, gateway, options.ws.path, handshakeChecks, ownsWebsocketPlugin)
-    if (socketIo !== undefined) registerEngineRoutes(instance, socketIo, { checkOrigin, throttle })
+    if (socketIo !== undefined) registerEngineRoutes(instance, socketIo, { checkOrigin, throttle }, ownsWebsocketPlugin)
   })
 
   try {

@@ -5,10 +5,8 @@ const { SECRET } = require('../lib/jwt')
 const { runServer } = require('./harness')
 
 /*
- * SLOT — one node of this plugin over Redis (issue 4), raw WebSocket clients. Pending in
- * bench/targets.js until the redis branch is merged; the option follows DESIGN.md
- * (`redis: url`). Once merged: check the option name against lib/options.ts, remove `pending`
- * from the target. The bench starts two of these on one redis-server (BENCH_REDIS_URL).
+ * One node of this plugin over Redis (`redis: url`), raw WebSocket clients; otherwise configured as
+ * plugin-ws.js. The bench starts two of these on one redis-server (BENCH_REDIS_URL).
  */
 
 runServer(async () => {

@@ -5,11 +5,10 @@ const { SECRET } = require('../lib/jwt')
 const { runServer } = require('./harness')
 
 /*
- * SLOT — this plugin's Socket.IO namespace (issue 3). Pending in bench/targets.js until the
- * socketio branch is merged; the options follow DESIGN.md (`socketio: { path, namespace }`).
- * Once merged: check the option names against lib/options.ts, remove `pending` from the target.
- * The load generator speaks engine.io v4 over WebSocket, sends `40{"token":…}` and waits for the
- * plugin's `welcome` event before counting.
+ * This plugin's Socket.IO namespace, configured as an app would (`socketio: { path, namespace }`,
+ * the raw endpoint off): JWT verified before the upgrade, the per-IP handshake throttle on, the
+ * client auto-joined to the room its token names. The load generator speaks engine.io v4 over
+ * WebSocket, sends `40{"token":…}` and waits for the plugin's `welcome` event before counting.
  */
 
 runServer(async () => {

@@ -51,7 +51,6 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1
 /** The client API and token expiry, written once for both transports; they add delivery and closing. */
 export abstract class BaseConnection implements Connection, ExpiryListener {
   readonly id: ConnectionId
-  readonly userId: string | null
   readonly rooms = new Set<Room>()
   abstract readonly transport: TransportName
   protected readonly membership: Membership
@@ -59,9 +58,13 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
 
   constructor (id: ConnectionId, identity: Identity, membership: Membership) {
     this.id = id
-    this.userId = identity.userId
     this.identity = identity
     this.membership = membership
+  }
+
+  /** Never changes: a refresh must carry the same user (see refreshIdentity). */
+  get userId (): string | null {
+    return this.identity.userId
   }
 
   get user (): RealtimeUser | null {

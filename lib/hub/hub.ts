@@ -22,7 +22,8 @@ import { RoomSubscriptions } from './room-subscriptions'
 export class Hub implements Membership {
   readonly nodeId: NodeId = randomUUID()
   private readonly connections = new Map<ConnectionId, Connection>()
-  private readonly members = new Map<Room, Set<Connection>>()
+  /** A room's local members; a room of one (every `user:` room, mostly) holds its connection without a Set. */
+  private readonly members = new Map<Room, RoomMembers>()
   private readonly bus: Bus
   private readonly log: FastifyBaseLogger
   private readonly queries: ClusterQueries
@@ -73,20 +74,26 @@ export class Hub implements Membership {
     if (connection.rooms.has(room)) return
     connection.rooms.add(room)
     const members = this.members.get(room)
-    if (members !== undefined) {
+    if (members === undefined) {
+      this.members.set(room, connection)
+      this.subscriptions.hold(room)
+    } else if (members instanceof Set) {
       members.add(connection)
-      return
+    } else {
+      this.members.set(room, new Set([members, connection]))
     }
-    this.members.set(room, new Set([connection]))
-    this.subscriptions.hold(room)
   }
 
   leave (connection: Connection, room: Room): void {
     if (!connection.rooms.delete(room)) return
     const members = this.members.get(room)
-    if (members === undefined) return
-    members.delete(connection)
-    if (members.size > 0) return
+    if (members instanceof Set) {
+      members.delete(connection)
+      // Back to a room of one, so the memory saved stays saved after members come and go.
+      if (members.size === 1) this.members.set(room, members.values().next().value as Connection)
+      return
+    }
+    if (members !== connection) return
     this.members.delete(room)
     this.subscriptions.release(room)
   }
@@ -209,15 +216,14 @@ export class Hub implements Membership {
 
   private recipients (rooms: readonly Room[]): Iterable<Connection> {
     if (rooms.length === 0) return this.connections.values()
-    if (rooms.length === 1) return this.members.get(rooms[0]) ?? []
+    if (rooms.length === 1) return iterate(this.members.get(rooms[0]))
     return this.membersOf(rooms)
   }
 
   private membersOf (rooms: readonly Room[]): Set<Connection> {
     const union = new Set<Connection>()
     for (const room of rooms) {
-      const members = this.members.get(room)
-      if (members !== undefined) for (const connection of members) union.add(connection)
+      for (const connection of iterate(this.members.get(room))) union.add(connection)
     }
     return union
   }
@@ -228,13 +234,22 @@ export class Hub implements Membership {
 
   /** Local connections in a room. */
   roomSize (room: Room): number {
-    return this.members.get(room)?.size ?? 0
+    const members = this.members.get(room)
+    if (members === undefined) return 0
+    return members instanceof Set ? members.size : 1
   }
 
   /** Local connections; the heartbeat and shutdown walk them. */
   allConnections (): IterableIterator<Connection> {
     return this.connections.values()
   }
+}
+
+type RoomMembers = Connection | Set<Connection>
+
+function iterate (members: RoomMembers | undefined): Iterable<Connection> {
+  if (members === undefined) return []
+  return members instanceof Set ? members : [members]
 }
 
 /** Only the selection's own fields, whatever else the object carries, go on the bus. */

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestAsyncHookHandler } from 'fastify'
+import type WebSocket from 'ws'
+import { releaseHandshake, type SocketErrorListener } from '../release-handshake'
 import type { FastifyEngine } from './fastify-engine'
 import type { SocketIoEndpoint } from './socketio-server'
 
@@ -14,8 +16,9 @@ export interface EngineRouteChecks {
  * every polling request and every WebSocket upgrade passes Fastify's hooks first: GET and POST are
  * handed to engine.io as raw requests; an upgrade request is checked by engine.io before the 101
  * (so a refusal is an HTTP error, as engine.io would answer it), then hands its WebSocket over.
+ * `ownsWebsocketPlugin`: the plugin registered @fastify/websocket itself (see releaseHandshake).
  */
-export function registerEngineRoutes (instance: FastifyInstance, { engine, options }: SocketIoEndpoint, checks: EngineRouteChecks): void {
+export function registerEngineRoutes (instance: FastifyInstance, { engine, options }: SocketIoEndpoint, checks: EngineRouteChecks, ownsWebsocketPlugin: boolean): void {
   const onRequest: onRequestAsyncHookHandler[] = []
   if (checks.checkOrigin !== undefined) onRequest.push(checks.checkOrigin)
   if (checks.throttle !== undefined) onRequest.push(countHandshakesOnly(checks.throttle, engine))
@@ -29,6 +32,12 @@ export function registerEngineRoutes (instance: FastifyInstance, { engine, optio
     config: { rateLimit: false as const },
     exposeHeadRoute: false,
     onRequest
+  }
+
+  // What @fastify/websocket's default error handler does (log, terminate), as one shared listener.
+  const onSocketError: SocketErrorListener = function (this: WebSocket, err: Error) {
+    instance.log.error({ err }, 'fastify-realtime: socket error')
+    this.terminate()
   }
 
   // Its own context, so the pass-through body parser applies to these routes and nothing else.
@@ -47,7 +56,11 @@ export function registerEngineRoutes (instance: FastifyInstance, { engine, optio
         return await reply.code(statusCode).send(body)
       },
       handler: serve,
-      wsHandler: (websocket, request) => engine.acceptWebSocket(request.raw, websocket)
+      wsHandler: (websocket, request) => {
+        // Before engine.io adds its own 'error' listener, which stays.
+        if (ownsWebsocketPlugin) releaseHandshake(websocket, request, onSocketError)
+        engine.acceptWebSocket(request.raw, websocket)
+      }
     })
     // With engine.io's `cors` option its middleware answers preflight requests; otherwise OPTIONS stays the app's.
     const bodyMethods: HTTPMethods[] = options.cors === undefined ? ['POST'] : ['POST', 'OPTIONS']

@@ -37,13 +37,19 @@ export function connectionOf (socket: Socket): SocketIoConnection | undefined {
  * holds back the requests behind it until it is decided (as on the ws endpoint).
  */
 export class SocketIoConnection extends BaseConnection {
-  readonly transport = 'socketio'
+  // A getter, so the name lives on the prototype and not in every connection.
+  get transport (): 'socketio' {
+    return 'socketio'
+  }
+
   declare readonly rooms: MirroredRooms
   readonly gateway: Gateway
   private readonly socket: Socket
   private readonly encodePacket: EventPacketEncoder
-  private readonly messageLimit: WindowCounter | undefined
-  private readonly badRequests: WindowCounter
+  // Both counters are made on first use, as on the ws endpoint: most connections only listen, and a
+  // counter's window starts at its first hit anyway.
+  private messageLimit: WindowCounter | undefined
+  private badRequests: WindowCounter | undefined
   private admitted = false
   /** Settles when the requests received so far that hold the queue (admission, joins) are done. */
   private queue: Promise<void> = Promise.resolve()
@@ -54,9 +60,6 @@ export class SocketIoConnection extends BaseConnection {
     this.socket = socket
     this.gateway = gateway
     this.encodePacket = encodePacket
-    const { messageRateLimit, maxBadFrames } = gateway.options
-    this.messageLimit = messageRateLimit === false ? undefined : new WindowCounter(messageRateLimit)
-    this.badRequests = new WindowCounter({ max: maxBadFrames, timeWindow: BAD_REQUEST_WINDOW_MS })
     connections.set(socket, this)
   }
 
@@ -84,9 +87,12 @@ export class SocketIoConnection extends BaseConnection {
    * the client has been told (RATE_LIMITED), or closed with 4429 for sustained flooding.
    */
   admitRequest (ack: Ack | undefined): boolean {
-    const overLimit = this.messageLimit?.hit(Date.now()) ?? 0
+    const { messageRateLimit } = this.gateway.options
+    if (messageRateLimit === false) return true
+    const limit = this.messageLimit ??= new WindowCounter(messageRateLimit)
+    const overLimit = limit.hit(Date.now())
     if (overLimit === 0) return true
-    if (overLimit > (this.messageLimit as WindowCounter).max) {
+    if (overLimit > limit.max) {
       this.close(CLOSE_CODES.FLOODING, 'message rate limit exceeded repeatedly')
     } else {
       this.refuse(ack, new RealtimeError('RATE_LIMITED', 'Message rate limit exceeded; message dropped'))
@@ -114,6 +120,7 @@ export class SocketIoConnection extends BaseConnection {
 
   /** Refuses a malformed request; too many in a minute close the connection with 4400. */
   rejectBadRequest (ack: Ack | undefined, message: string): void {
+    this.badRequests ??= new WindowCounter({ max: this.gateway.options.maxBadFrames, timeWindow: BAD_REQUEST_WINDOW_MS })
     if (this.badRequests.hit(Date.now()) > 0) {
       this.close(CLOSE_CODES.REPEATED_BAD_FRAMES, 'too many malformed requests')
       return

@@ -30,7 +30,11 @@ interface PendingFrame {
  * (an async `canJoin`, async setup) holds back the frames behind it, which are never dropped.
  */
 export class WsConnection extends BaseConnection {
-  readonly transport = 'ws'
+  // A getter, so the name lives on the prototype and not in every connection.
+  get transport (): 'ws' {
+    return 'ws'
+  }
+
   private readonly ws: WebSocket
   private readonly socket: Duplex
   readonly gateway: Gateway
