@@ -17,13 +17,10 @@ export class TestClient {
   private readonly frames: ServerFrame[] = []
   private readonly waiters: Array<() => void> = []
   closed: Promise<{ code: number, reason: string }>
-  /** Pings received so far, counted from the start: a ping that came with the 101 is read before `open` resolves. */
-  pings = 0
   private requests = 0
 
   constructor (ws: WebSocket) {
     this.ws = ws
-    ws.on('ping', () => { this.pings++ })
     ws.on('message', (data, isBinary) => {
       if (!isBinary) this.frames.push(JSON.parse(data.toString()) as ServerFrame)
       this.wake()
