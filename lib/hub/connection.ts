@@ -5,6 +5,7 @@ import type { ConnectionId, Identity, RealtimeUser, Room, TransportName } from '
 import { BroadcastOperator, type BroadcastSink } from './broadcast-operator'
 import { expiryTimers, type ExpiryListener } from './expiry-timers'
 import { OutboundEvent } from './outbound-event'
+import { WindowCounter } from '../throttle/window-counter'
 
 /** A connected client as handlers and hooks see it, whatever transport it used. */
 export interface RealtimeClient {
@@ -47,6 +48,7 @@ export interface Membership extends BroadcastSink {
 
 // setTimeout cannot wait longer than this; longer token lifetimes are re-armed in steps.
 const MAX_TIMER_DELAY = 2 ** 31 - 1
+const BAD_REQUEST_WINDOW_MS = 60_000
 
 /** The client API and token expiry, written once for both transports; they add delivery and closing. */
 export abstract class BaseConnection implements Connection, ExpiryListener {
@@ -55,11 +57,23 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
   abstract readonly transport: TransportName
   protected readonly membership: Membership
   private identity: Identity
+  private badRequests: WindowCounter | undefined
 
   constructor (id: ConnectionId, identity: Identity, membership: Membership) {
     this.id = id
     this.identity = identity
     this.membership = membership
+  }
+
+  /**
+   * Counts a malformed request. Past `maxBadRequests` in a minute it closes the connection with 4400
+   * and returns true; the caller then answers nothing more.
+   */
+  protected closedForBadRequests (maxBadRequests: number, reason: string): boolean {
+    this.badRequests ??= new WindowCounter({ max: maxBadRequests, timeWindow: BAD_REQUEST_WINDOW_MS })
+    if (this.badRequests.hit(Date.now()) === 0) return false
+    this.close(CLOSE_CODES.REPEATED_BAD_FRAMES, reason)
+    return true
   }
 
   /** Never changes: a refresh must carry the same user (see refreshIdentity). */

@@ -11,8 +11,6 @@ import { endSessionWhenWritten } from './end-session'
 import type { EventPacketEncoder } from './event-packet'
 import { MirroredRooms } from './mirrored-rooms'
 
-const BAD_REQUEST_WINDOW_MS = 60_000
-
 /** The callback socket.io-client passes as an event's last argument when it asks for an ack. */
 export type Ack = (...args: unknown[]) => void
 
@@ -49,7 +47,6 @@ export class SocketIoConnection extends BaseConnection {
   // Both counters are made on first use, as on the ws endpoint: most connections only listen, and a
   // counter's window starts at its first hit anyway.
   private messageLimit: WindowCounter | undefined
-  private badRequests: WindowCounter | undefined
   private admitted = false
   /** Settles when the requests received so far that hold the queue (admission, joins) are done. */
   private queue: Promise<void> = Promise.resolve()
@@ -120,11 +117,7 @@ export class SocketIoConnection extends BaseConnection {
 
   /** Refuses a malformed request; too many in a minute close the connection with 4400. */
   rejectBadRequest (ack: Ack | undefined, message: string): void {
-    this.badRequests ??= new WindowCounter({ max: this.gateway.options.maxBadFrames, timeWindow: BAD_REQUEST_WINDOW_MS })
-    if (this.badRequests.hit(Date.now()) > 0) {
-      this.close(CLOSE_CODES.REPEATED_BAD_FRAMES, 'too many malformed requests')
-      return
-    }
+    if (this.closedForBadRequests(this.gateway.options.maxBadFrames, 'too many malformed requests')) return
     this.refuse(ack, new RealtimeError('BAD_REQUEST', message))
   }
 

@@ -11,8 +11,6 @@ import { frameText, writeCoalesced } from './frame-writer'
 import type { Gateway } from '../../gateway'
 import { handleFrame } from './ws-inbound'
 
-const BAD_FRAME_WINDOW_MS = 60_000
-
 /** Encodes an event as a pre-framed ws message; used as the `encodeOnce` key for every ws recipient. */
 function frameEvent (message: OutboundEvent): Buffer {
   return frameText(encodeEventFrame(message.event, message.dataJson, message.room))
@@ -41,7 +39,6 @@ export class WsConnection extends BaseConnection {
   // Both counters are made on first use: most connections only listen, and a counter's window
   // starts at its first hit anyway.
   private messageLimit: WindowCounter | undefined
-  private badFrames: WindowCounter | undefined
   private alive = true
   private paused = true
   private backlog: PendingFrame[] | undefined
@@ -151,11 +148,7 @@ export class WsConnection extends BaseConnection {
 
   /** Counts a malformed frame and closes with 4400 once there were too many in a minute. */
   rejectBadFrame (id: FrameId | undefined, message: string): void {
-    this.badFrames ??= new WindowCounter({ max: this.gateway.options.maxBadFrames, timeWindow: BAD_FRAME_WINDOW_MS })
-    if (this.badFrames.hit(Date.now()) > 0) {
-      this.close(CLOSE_CODES.REPEATED_BAD_FRAMES, 'too many malformed frames')
-      return
-    }
+    if (this.closedForBadRequests(this.gateway.options.maxBadFrames, 'too many malformed frames')) return
     this.sendError(id, new RealtimeError('BAD_REQUEST', message))
   }
 
