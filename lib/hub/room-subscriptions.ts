@@ -2,10 +2,13 @@ import type { Bus } from '../bus/bus'
 import type { Room } from '../types'
 
 /**
- * Which rooms this node's bus is subscribed to, and when each subscription took effect. A room is
- * subscribed while it has a local member, or while it is reserved for a connection that is about
- * to join it (admission subscribes first, so the client's welcome can wait for the subscriptions
- * without the client being reachable yet).
+ * Which rooms this node's bus is subscribed to. A room is subscribed while it has a local member,
+ * or while it is reserved for a connection that is about to join it (admission subscribes first, so
+ * the client's welcome can wait for the subscriptions without the client being reachable yet).
+ *
+ * Only subscriptions still in flight are kept here: whether a room is subscribed follows from its
+ * members and reservations, so a settled subscription costs no memory (every connection has a
+ * `user:` room of its own).
  *
  * Waiting is bounded by `waitMs`: a join is acknowledged once the room's envelopes reach this node,
  * or after `waitMs` if Redis does not confirm (frozen), never later.
@@ -14,7 +17,7 @@ export class RoomSubscriptions {
   private readonly bus: Bus
   private readonly waitMs: number
   private readonly hasMembers: (room: Room) => boolean
-  private readonly active = new Map<Room, Promise<void>>()
+  private readonly pending = new Map<Room, Promise<void>>()
   private readonly reservations = new Map<Room, number>()
 
   constructor (bus: Bus, waitMs: number, hasMembers: (room: Room) => boolean) {
@@ -23,22 +26,22 @@ export class RoomSubscriptions {
     this.hasMembers = hasMembers
   }
 
-  /** The room has a local member: subscribe unless already subscribed. */
+  /** The room got its first local member: subscribe, unless a reservation already did. */
   hold (room: Room): void {
-    if (!this.active.has(room)) this.active.set(room, this.bus.subscribe(room))
+    if (!this.reservations.has(room)) this.subscribe(room)
   }
 
-  /** The room's last local member left: unsubscribe unless a connection about to join holds a reservation. */
+  /** The room's last local member left: unsubscribe, unless a connection about to join holds a reservation. */
   release (room: Room): void {
-    if (this.reservations.has(room) || this.hasMembers(room) || !this.active.delete(room)) return
-    this.bus.unsubscribe(room)
+    if (!this.reservations.has(room)) this.unsubscribe(room)
   }
 
   /** Subscribes to rooms ahead of joins; the returned function ends the reservation. */
   reserve (rooms: readonly Room[]): () => void {
     for (const room of rooms) {
-      this.reservations.set(room, (this.reservations.get(room) ?? 0) + 1)
-      this.hold(room)
+      const held = this.reservations.get(room)
+      this.reservations.set(room, (held ?? 0) + 1)
+      if (held === undefined && !this.hasMembers(room)) this.subscribe(room)
     }
     return () => {
       for (const room of rooms) {
@@ -48,7 +51,7 @@ export class RoomSubscriptions {
           continue
         }
         this.reservations.delete(room)
-        this.release(room)
+        if (!this.hasMembers(room)) this.unsubscribe(room)
       }
     }
   }
@@ -57,12 +60,24 @@ export class RoomSubscriptions {
   async inEffect (rooms: Iterable<Room>): Promise<void> {
     const pending: Array<Promise<void>> = []
     for (const room of rooms) {
-      const subscription = this.active.get(room)
+      const subscription = this.pending.get(room)
       if (subscription !== undefined) pending.push(subscription)
     }
     if (pending.length === 0) return
     let timer: NodeJS.Timeout | undefined
     await Promise.race([Promise.all(pending), new Promise<void>((resolve) => { timer = setTimeout(resolve, this.waitMs) })])
     clearTimeout(timer)
+  }
+
+  private subscribe (room: Room): void {
+    const subscription = this.bus.subscribe(room).then(() => {
+      if (this.pending.get(room) === subscription) this.pending.delete(room)
+    })
+    this.pending.set(room, subscription)
+  }
+
+  private unsubscribe (room: Room): void {
+    this.pending.delete(room)
+    this.bus.unsubscribe(room)
   }
 }
