@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestAsyncHookHandler } from 'fastify'
-import type WebSocket from 'ws'
-import { releaseHandshake, type SocketErrorListener } from '../release-handshake'
+import { releaseHandshake } from '../release-handshake'
 import type { FastifyEngine } from './fastify-engine'
 import type { SocketIoEndpoint } from './socketio-server'
 
@@ -34,12 +33,6 @@ export function registerEngineRoutes (instance: FastifyInstance, { engine, optio
     onRequest
   }
 
-  // What @fastify/websocket's default error handler does (log, terminate), as one shared listener.
-  const onSocketError: SocketErrorListener = function (this: WebSocket, err: Error) {
-    instance.log.error({ err }, 'fastify-realtime: socket error')
-    this.terminate()
-  }
-
   // Its own context, so the pass-through body parser applies to these routes and nothing else.
   instance.register(async function engineRoutes (routes) {
     // engine.io reads polling bodies itself and enforces maxHttpBufferSize on them.
@@ -57,8 +50,9 @@ export function registerEngineRoutes (instance: FastifyInstance, { engine, optio
       },
       handler: serve,
       wsHandler: (websocket, request) => {
-        // Before engine.io adds its own 'error' listener, which stays.
-        if (ownsWebsocketPlugin) releaseHandshake(websocket, request, onSocketError)
+        // engine.io adds its own 'error' listener first thing in acceptWebSocket, and its WebSocket
+        // transport closes the session on an error; a listener of ours would only cost memory.
+        if (ownsWebsocketPlugin) releaseHandshake(websocket, request)
         engine.acceptWebSocket(request.raw, websocket)
       }
     })

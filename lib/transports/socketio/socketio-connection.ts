@@ -48,8 +48,11 @@ export class SocketIoConnection extends BaseConnection {
   // counter's window starts at its first hit anyway.
   private messageLimit: WindowCounter | undefined
   private admitted = false
-  /** Settles when the requests received so far that hold the queue (admission, joins) are done. */
-  private queue: Promise<void> = Promise.resolve()
+  /**
+   * Settles when the requests received so far that hold the queue (admission, joins) are done;
+   * undefined once they are, so an idle connection keeps no settled promise.
+   */
+  private queue: Promise<void> | undefined
 
   constructor (socket: Socket, identity: Identity, gateway: Gateway, encodePacket: EventPacketEncoder) {
     super(socket.id, identity, gateway.hub)
@@ -66,7 +69,7 @@ export class SocketIoConnection extends BaseConnection {
 
   /** Joins the hub (autoJoin, `user:` room), then greets the client with `welcome`. Called once, on connect. */
   start (): void {
-    this.queue = admit(this, this.gateway, () => this.isOpen).then((welcome) => {
+    this.holdQueue(admit(this, this.gateway, () => this.isOpen).then((welcome) => {
       if (welcome === undefined) return
       this.admitted = true
       // Rooms app code joined through `app.realtime.io` while the client was being admitted.
@@ -76,7 +79,7 @@ export class SocketIoConnection extends BaseConnection {
     }, (err: unknown) => {
       this.gateway.log.error({ err, connectionId: this.id }, 'fastify-realtime: connection setup (autoJoin) failed')
       this.close(CLOSE_CODES.INTERNAL, 'setup failed')
-    })
+    }))
   }
 
   /**
@@ -99,13 +102,21 @@ export class SocketIoConnection extends BaseConnection {
 
   /** Runs `task` after the requests before it; with `holdsQueue`, the requests after it wait for it too. */
   enqueue (task: () => Promise<void>, holdsQueue: boolean): void {
-    const run = this.queue.then(async () => {
+    const run = (this.queue ?? Promise.resolve()).then(async () => {
       if (this.admitted && this.isOpen) await task()
     }).catch((err: unknown) => {
       // Tasks answer their own errors; reaching here is a bug of ours, and it must cost one request only.
       this.gateway.log.error({ err, connectionId: this.id }, 'fastify-realtime: failed to handle a Socket.IO event')
     })
-    if (holdsQueue) this.queue = run
+    if (holdsQueue) this.holdQueue(run)
+  }
+
+  /** Makes the requests received from now on wait for `run` (which never rejects). */
+  private holdQueue (run: Promise<void>): void {
+    this.queue = run
+    void run.then(() => {
+      if (this.queue === run) this.queue = undefined
+    })
   }
 
   /** Answers a refused request: through its ack, or with an `error` event when it asked for none. */

@@ -23,22 +23,38 @@ export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePac
       endSessionAfterRefusal(socket)
     })
   })
-  namespace.on('connection', (socket) => accept(socket, gateway))
+  namespace.on('connection', accept)
 }
 
-function accept (socket: Socket, gateway: Gateway): void {
+function accept (socket: Socket): void {
   const connection = connectionOf(socket)
   if (connection === undefined) {
     // Only a middleware the app added with `use` after ours could let a socket skip authentication.
     socket.disconnect(true)
     return
   }
-  socket.on('disconnect', () => connection.onDisconnected())
-  // Socket.IO emits `error` for a malformed packet or a rejected `socket.use` middleware; an
-  // `error` without a listener would throw.
-  socket.on('error', (err: unknown) => gateway.log.debug({ err, connectionId: connection.id }, 'fastify-realtime: Socket.IO socket error'))
-  socket.onAny((event: unknown, ...args: unknown[]) => handleEvent(connection, event, args))
+  // Listeners shared by every socket (Socket.IO calls them with the socket as `this`): a closure
+  // per socket and listener would cost memory for as long as the client stays connected.
+  socket.on('disconnect', onDisconnect)
+  socket.on('error', onSocketError)
+  socket.onAny(onAnyEvent)
   connection.start()
+}
+
+function onDisconnect (this: Socket): void {
+  connectionOf(this)?.onDisconnected()
+}
+
+// Socket.IO emits `error` for a malformed packet or a rejected `socket.use` middleware; an `error`
+// without a listener would throw.
+function onSocketError (this: Socket, err: unknown): void {
+  const connection = connectionOf(this)
+  connection?.gateway.log.debug({ err, connectionId: connection.id }, 'fastify-realtime: Socket.IO socket error')
+}
+
+function onAnyEvent (this: Socket, event: unknown, ...args: unknown[]): void {
+  const connection = connectionOf(this)
+  if (connection !== undefined) handleEvent(connection, event, args)
 }
 
 function connectError (gateway: Gateway, err: unknown): ExtendedError {

@@ -29,7 +29,10 @@ export function registerWsRoute (instance: FastifyInstance, gateway: Gateway, pa
     },
     handler: upgradeRequired,
     wsHandler: (socket, request) => {
-      if (ownsWebsocketPlugin) releaseHandshake(socket, request, onSocketError)
+      if (ownsWebsocketPlugin) {
+        releaseHandshake(socket, request)
+        socket.on('error', onSocketError)
+      }
       accept(gateway, socket, request)
     }
   })
