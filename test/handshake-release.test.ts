@@ -9,6 +9,7 @@ import realtime from '../lib/index'
 import { SECRET, startServer, type TestServer } from './helpers/app'
 import { captureLogs } from './helpers/log-capture'
 import { RawSocket } from './helpers/raw-socket'
+import { ioConnect } from './helpers/socketio-client'
 import { connect } from './helpers/ws-client'
 
 setFlagsFromString('--expose-gc')
@@ -82,4 +83,27 @@ t.test('when the app registered @fastify/websocket itself, its error handler sti
   raw.sendFrame(0x3, Buffer.from('x'))
   t.equal(await raw.closeCode(), 1002)
   t.match(errors, [/opcode/i])
+})
+
+t.test('a Socket.IO WebSocket session does not keep the upgrade head buffer, though engine.io keeps its request', async (t) => {
+  const server = await startServer(t)
+  let head: WeakRef<Buffer> | undefined
+  server.app.server.prependOnceListener('upgrade', (_request: IncomingMessage, _socket: unknown, buffer: Buffer) => { head = new WeakRef(buffer) })
+  const { client } = await ioConnect(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })
+  if (head === undefined) throw new Error('no upgrade seen')
+  t.ok(await isCollected(head), 'the head buffer was collected')
+  t.ok(server.app.realtime.io?.of('/').sockets.get(String(client.socket.id))?.request, 'engine.io still has the request')
+  t.same(await client.request('join', 'room:1'), { ok: true }, 'the session still works')
+})
+
+t.test('a protocol error on a Socket.IO WebSocket ends that session only', async (t) => {
+  const logs = captureLogs()
+  const server = await startServer(t, {}, { logger: { level: 'error', stream: logs.stream } })
+  const { client } = await ioConnect(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })
+  const { raw, status } = await RawSocket.upgrade(portOf(server), '/socket.io/?EIO=4&transport=websocket', [])
+  t.equal(status, 101)
+  raw.sendFrame(0x3, Buffer.from('x'))
+  t.equal(await raw.closeCode(), 1002, 'ws closes the socket on a reserved opcode')
+  t.same(await client.request('join', 'room:1'), { ok: true }, 'the other session is served')
+  t.same(logs.lines.filter((line) => line.includes('"level":50')), [], 'nothing logged as an error: engine.io ends the session')
 })
