@@ -4,6 +4,7 @@ import type { Gateway } from '../../gateway'
 import { admit } from '../../hub/admission'
 import { BaseConnection } from '../../hub/connection'
 import type { OutboundEvent } from '../../hub/outbound-event'
+import { reportSlowConsumer } from '../../hub/slow-consumer'
 import { isValidRoomName } from '../../protocol/names'
 import { WindowCounter } from '../../throttle/window-counter'
 import type { Identity } from '../../types'
@@ -18,6 +19,15 @@ export type Ack = (...args: unknown[]) => void
 interface Refusal {
   ok: false
   error: { code: RealtimeError['code'], message: string }
+}
+
+/**
+ * What a client's backlog is read from: engine.io's write buffer (private in its types; package.json
+ * pins engine.io 6.6.x) and, over WebSocket, the ws socket the transport writes to.
+ */
+interface EngineBacklog {
+  writeBuffer: unknown[]
+  transport: { name: string, socket?: { bufferedAmount: number, terminate: () => void } }
 }
 
 const connections = new WeakMap<Socket, SocketIoConnection>()
@@ -48,6 +58,9 @@ export class SocketIoConnection extends BaseConnection {
   // counter's window starts at its first hit anyway.
   private messageLimit: WindowCounter | undefined
   private admitted = false
+  // Bytes this connection's deliveries added to engine.io's current write buffer (`backlogIn`).
+  private backlogBytes = 0
+  private backlogIn: unknown[] | undefined
   /**
    * Settles when the requests received so far that hold the queue (admission, joins) are done;
    * undefined once they are, so an idle connection keeps no settled promise.
@@ -136,6 +149,45 @@ export class SocketIoConnection extends BaseConnection {
     if (!this.isOpen) return
     const { packet, options } = message.encodeOnce(this.encodePacket)
     this.socket.conn.write(packet, options)
+    const backlog = this.backlogAfterWriting(options.wsPreEncodedFrame[0].length)
+    if (backlog > this.gateway.options.maxBufferedBytes) this.dropSlowConsumer(backlog)
+  }
+
+  /**
+   * A client that does not read would not read a `disconnect_reason` either: its transport is
+   * dropped at once, with what waits for it, and socket.io-client reconnects (as after 4408 on /ws).
+   */
+  private dropSlowConsumer (backlog: number): void {
+    reportSlowConsumer(this.gateway, this.id, backlog)
+    const { transport } = this.socket.conn as unknown as EngineBacklog
+    // Closing the WebSocket would keep the socket and its buffer for up to 30 s, waiting for a close
+    // frame the client is not reading; destroying it lets both go now.
+    if (transport.name === 'websocket' && transport.socket !== undefined) transport.socket.terminate()
+    else this.terminate()
+  }
+
+  /**
+   * Roughly how many bytes wait for the client, counted in O(1). engine.io hands its write buffer
+   * to the transport whenever the transport can take more, and starts a new one; a client that does
+   * not read keeps the transport busy (a WebSocket waiting for its socket to drain, a poll that
+   * never comes), so its packets pile up in one buffer. What the deliveries added to the current
+   * buffer is counted here; over WebSocket, the socket's own backlog is added.
+   */
+  private backlogAfterWriting (bytes: number): number {
+    const engine = this.socket.conn as unknown as EngineBacklog
+    const waiting = engine.writeBuffer
+    if (waiting.length === 0) {
+      // Handed to the transport at once.
+      this.backlogIn = undefined
+      this.backlogBytes = 0
+    } else if (waiting === this.backlogIn) {
+      this.backlogBytes += bytes
+    } else {
+      this.backlogIn = waiting
+      this.backlogBytes = bytes
+    }
+    const { transport } = engine
+    return this.backlogBytes + (transport.name === 'websocket' ? transport.socket?.bufferedAmount ?? 0 : 0)
   }
 
   /**

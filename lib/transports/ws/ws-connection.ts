@@ -3,6 +3,7 @@ import WebSocket from 'ws'
 import { CLOSE_CODES, RealtimeError } from '../../errors'
 import { BaseConnection } from '../../hub/connection'
 import type { OutboundEvent } from '../../hub/outbound-event'
+import { reportSlowConsumer } from '../../hub/slow-consumer'
 import { encodeEventFrame, encodeServerFrame, peekFrameId } from '../../protocol/codec'
 import type { FrameId, ServerFrame } from '../../protocol/frames'
 import { WindowCounter } from '../../throttle/window-counter'
@@ -71,8 +72,7 @@ export class WsConnection extends BaseConnection {
   private write (frame: Buffer): void {
     writeCoalesced(this.socket, frame)
     if (this.socket.writableLength > this.gateway.options.maxBufferedBytes) {
-      this.gateway.stats.slowConsumerDisconnects++
-      this.gateway.log.warn({ connectionId: this.id, bufferedBytes: this.socket.writableLength }, 'fastify-realtime: closing a slow consumer')
+      reportSlowConsumer(this.gateway, this.id, this.socket.writableLength)
       // The close frame queues behind data the client is not reading, so leave the rooms now
       // rather than when the close completes: no more traffic is buffered for it meanwhile.
       this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer')

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify'
+import t, { type Test } from 'tap'
+import { startServer } from './helpers/app'
+import { openSession, poll, post } from './helpers/engine-http'
+import { ioConnect, type IoTestClient } from './helpers/socketio-client'
+
+const CAP = 256 * 1024
+const CHUNK = 'x'.repeat(64 * 1024)
+// Bounded: at most 64 MiB offered; the cap must trip long before.
+const MAX_EMITS = 1024
+
+/** Emits big events to everyone, one per turn, until a slow consumer has been closed. */
+async function emitUntilSlowConsumerClosed (app: FastifyInstance): Promise<void> {
+  for (let i = 0; i < MAX_EMITS && app.realtime.stats().slowConsumerDisconnects === 0; i++) {
+    await app.realtime.emit('bulk', CHUNK)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+/** The reading bystander still gets events sent after the slow consumer was dropped. */
+async function stillReceives (t: Test, app: FastifyInstance, reader: IoTestClient): Promise<void> {
+  await app.realtime.emit('after', 'done')
+  // `next` leaves the bulk events queued before it.
+  t.equal(await reader.next('after', 10_000), 'done', 'the reading client still receives')
+}
+
+t.test('a WebSocket client that stops reading is dropped once maxBufferedBytes wait for it', async (t) => {
+  const server = await startServer(t, { maxBufferedBytes: CAP })
+  const { client: reader } = await ioConnect(t, server.httpUrl, { token: server.token(2), transports: ['websocket'] })
+  const { client: stalled } = await ioConnect(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })
+  const engineClient = stalled.socket.io.engine as unknown as { transport: { ws: { _socket: { pause: () => void } } } }
+  engineClient.transport.ws._socket.pause()
+
+  await emitUntilSlowConsumerClosed(server.app)
+  t.equal(server.app.realtime.stats().slowConsumerDisconnects, 1, 'counted')
+  t.equal(await server.app.realtime.count(), 1, 'the slow consumer left the hub')
+  t.notOk(await server.app.realtime.isUserConnected(1))
+  await stillReceives(t, server.app, reader)
+})
+
+t.test('a polling session that stops polling is dropped once maxBufferedBytes wait for it', async (t) => {
+  const server = await startServer(t, { maxBufferedBytes: CAP })
+  const { client: reader } = await ioConnect(t, server.httpUrl, { token: server.token(2), transports: ['websocket'] })
+  const { sid } = await openSession(server.httpUrl)
+  t.equal((await post(server.httpUrl, sid, `40{"token":"${server.token(1)}"}`)).status, 200)
+  t.match((await poll(server.httpUrl, sid)).body, /^40\{"sid"/, 'connected')
+  // Admission is asynchronous: the session is in the hub once the user is known to be connected.
+  for (let i = 0; i < 100 && !(await server.app.realtime.isUserConnected(1)); i++) await new Promise((resolve) => setImmediate(resolve))
+  t.ok(await server.app.realtime.isUserConnected(1))
+
+  // No further poll: everything sent to the session waits in engine.io's buffer.
+  await emitUntilSlowConsumerClosed(server.app)
+  t.equal(server.app.realtime.stats().slowConsumerDisconnects, 1, 'counted')
+  t.notOk(await server.app.realtime.isUserConnected(1), 'the slow consumer left the hub')
+  t.equal((await poll(server.httpUrl, sid)).status, 400, 'the session is gone')
+  await stillReceives(t, server.app, reader)
+})
+
+t.test('a client that reads is never counted as a slow consumer, however much is sent', async (t) => {
+  const server = await startServer(t, { maxBufferedBytes: CAP })
+  const { client } = await ioConnect(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })
+  // 64 events of 64 KiB (16 times the cap), one per turn: each is written before the next is sent.
+  for (let i = 0; i < 64; i++) {
+    await server.app.realtime.emit('bulk', CHUNK)
+    await client.next('bulk')
+  }
+  t.equal(server.app.realtime.stats().slowConsumerDisconnects, 0)
+  t.ok(await server.app.realtime.isUserConnected(1))
+})
