@@ -30,12 +30,27 @@ t.test('a WebSocket client that stops reading is dropped once maxBufferedBytes w
   const { client: stalled } = await ioConnect(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })
   const engineClient = stalled.socket.io.engine as unknown as { transport: { ws: { _socket: { pause: () => void } } } }
   engineClient.transport.ws._socket.pause()
+  const serverSide = server.app.realtime.io?.of('/').sockets.get(String(stalled.socket.id))
+  const disconnected = new Promise((resolve) => serverSide?.once('disconnect', resolve))
 
   await emitUntilSlowConsumerClosed(server.app)
   t.equal(server.app.realtime.stats().slowConsumerDisconnects, 1, 'counted')
   t.equal(await server.app.realtime.count(), 1, 'the slow consumer left the hub')
   t.notOk(await server.app.realtime.isUserConnected(1))
+  t.match(await disconnected, /^transport (close|error)$/, 'Socket.IO saw its transport end')
   await stillReceives(t, server.app, reader)
+})
+
+t.test('a burst that passes the cap in one turn drops the client once', async (t) => {
+  const server = await startServer(t, { maxBufferedBytes: 64 * 1024 })
+  const { client: stalled } = await ioConnect(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })
+  const engineClient = stalled.socket.io.engine as unknown as { transport: { ws: { _socket: { pause: () => void } } } }
+  engineClient.transport.ws._socket.pause()
+  const sent: Array<Promise<boolean>> = []
+  for (let i = 0; i < 100; i++) sent.push(server.app.realtime.emit('bulk', 'x'.repeat(8 * 1024)))
+  await Promise.all(sent)
+  t.equal(server.app.realtime.stats().slowConsumerDisconnects, 1, 'counted once')
+  t.equal(await server.app.realtime.count(), 0, 'gone from the hub at once')
 })
 
 t.test('a polling session that stops polling is dropped once maxBufferedBytes wait for it', async (t) => {

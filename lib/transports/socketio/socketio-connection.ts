@@ -164,6 +164,9 @@ export class SocketIoConnection extends BaseConnection {
     // frame the client is not reading; destroying it lets both go now.
     if (transport.name === 'websocket' && transport.socket !== undefined) transport.socket.terminate()
     else this.terminate()
+    // Socket.IO reports the disconnect a tick later: leave the rooms now, so that nothing more is
+    // delivered (nor counted again) meanwhile.
+    this.gateway.hub.unregister(this)
   }
 
   /**
