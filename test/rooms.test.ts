@@ -107,3 +107,23 @@ t.test('a closed connection leaves all its rooms', async (t) => {
   t.equal(await server.app.realtime.roomSize('a'), 0)
   t.equal(await server.app.realtime.count(), 0)
 })
+
+t.test('a handler that joins its client to a room after the client has gone leaves no member behind', async (t) => {
+  const server = await startServer(t)
+  let clientGone: () => void = () => {}
+  const gone = new Promise<void>((resolve) => { clientGone = resolve })
+  let joined: () => void = () => {}
+  const afterJoin = new Promise<void>((resolve) => { joined = resolve })
+  server.app.realtime.on('subscribe-later', async (_data, client) => {
+    await gone
+    client.join('late')
+    joined()
+  })
+  const { client } = await connect(server.wsUrl, { token: server.token(1) })
+  client.send({ type: 'emit', event: 'subscribe-later', data: null })
+  client.close()
+  await waitFor(async () => await server.app.realtime.count() === 0)
+  clientGone()
+  await afterJoin
+  t.equal(await server.app.realtime.roomSize('late'), 0)
+})

@@ -37,7 +37,8 @@ t.test('a WebSocket client that stops reading is dropped once maxBufferedBytes w
   t.equal(server.app.realtime.stats().slowConsumerDisconnects, 1, 'counted')
   t.equal(await server.app.realtime.count(), 1, 'the slow consumer left the hub')
   t.notOk(await server.app.realtime.isUserConnected(1))
-  t.match(await disconnected, /^transport (close|error)$/, 'Socket.IO saw its transport end')
+  t.notOk(serverSide?.connected, 'Socket.IO reported the disconnect at once')
+  t.match(await disconnected, /close|error/)
   await stillReceives(t, server.app, reader)
 })
 

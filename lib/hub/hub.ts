@@ -71,7 +71,9 @@ export class Hub implements Membership {
 
   join (connection: Connection, room: Room): void {
     if (!isValidRoomName(room)) throw invalidArgument('room', 'a non-empty string of at most 200 characters without control characters')
-    if (connection.rooms.has(room)) return
+    // A connection that is not registered (still being admitted, or gone) would keep the room
+    // forever: nothing unregisters it again.
+    if (connection.rooms.has(room) || !this.isRegistered(connection)) return
     connection.rooms.add(room)
     const members = this.members.get(room)
     if (members === undefined) {

@@ -58,9 +58,10 @@ export class SocketIoConnection extends BaseConnection {
   // counter's window starts at its first hit anyway.
   private messageLimit: WindowCounter | undefined
   private admitted = false
-  // Bytes this connection's deliveries added to engine.io's current write buffer (`backlogIn`).
+  // Bytes this connection's deliveries added to engine.io's current write buffer, known by its
+  // first packet (`backlogHead`): engine.io starts a new array, with new packets, at every flush.
   private backlogBytes = 0
-  private backlogIn: unknown[] | undefined
+  private backlogHead: unknown
   /**
    * Settles when the requests received so far that hold the queue (admission, joins) are done;
    * undefined once they are, so an idle connection keeps no settled promise.
@@ -82,17 +83,20 @@ export class SocketIoConnection extends BaseConnection {
 
   /** Joins the hub (autoJoin, `user:` room), then greets the client with `welcome`. Called once, on connect. */
   start (): void {
-    this.holdQueue(admit(this, this.gateway, () => this.isOpen).then((welcome) => {
-      if (welcome === undefined) return
-      this.admitted = true
-      // Rooms app code joined through `app.realtime.io` while the client was being admitted.
-      for (const room of this.socket.rooms) if (room !== this.id && isValidRoomName(room)) this.join(room)
-      this.socket.emit('welcome', { ...welcome, rooms: [...this.rooms] })
-      this.armExpiry()
-    }, (err: unknown) => {
+    this.holdQueue(this.admitAndWelcome().catch((err: unknown) => {
       this.gateway.log.error({ err, connectionId: this.id }, 'fastify-realtime: connection setup (autoJoin) failed')
       this.close(CLOSE_CODES.INTERNAL, 'setup failed')
     }))
+  }
+
+  private async admitAndWelcome (): Promise<void> {
+    const welcome = await admit(this, this.gateway, () => this.isOpen)
+    if (welcome === undefined) return
+    this.admitted = true
+    // Rooms app code joined through `app.realtime.io` while the client was being admitted.
+    for (const room of this.socket.rooms) if (room !== this.id && isValidRoomName(room)) this.join(room)
+    this.socket.emit('welcome', { ...welcome, rooms: [...this.rooms] })
+    this.armExpiry()
   }
 
   /**
@@ -162,10 +166,10 @@ export class SocketIoConnection extends BaseConnection {
     const { transport } = this.socket.conn as unknown as EngineBacklog
     // Closing the WebSocket would keep the socket and its buffer for up to 30 s, waiting for a close
     // frame the client is not reading; destroying it lets both go now.
-    if (transport.name === 'websocket' && transport.socket !== undefined) transport.socket.terminate()
-    else this.terminate()
-    // Socket.IO reports the disconnect a tick later: leave the rooms now, so that nothing more is
-    // delivered (nor counted again) meanwhile.
+    if (transport.name === 'websocket') transport.socket?.terminate()
+    // Discards what waits in engine.io's buffer; Socket.IO then reports the disconnect at once, so
+    // nothing more is delivered to the client (nor counted again).
+    this.terminate()
     this.gateway.hub.unregister(this)
   }
 
@@ -178,15 +182,16 @@ export class SocketIoConnection extends BaseConnection {
    */
   private backlogAfterWriting (bytes: number): number {
     const engine = this.socket.conn as unknown as EngineBacklog
-    const waiting = engine.writeBuffer
-    if (waiting.length === 0) {
+    const head = engine.writeBuffer[0]
+    if (head === undefined) {
       // Handed to the transport at once.
-      this.backlogIn = undefined
+      this.backlogHead = undefined
       this.backlogBytes = 0
-    } else if (waiting === this.backlogIn) {
+    } else if (head === this.backlogHead) {
       this.backlogBytes += bytes
     } else {
-      this.backlogIn = waiting
+      // Only the first packet is kept: the array would keep a flushed batch alive while the client is idle.
+      this.backlogHead = head
       this.backlogBytes = bytes
     }
     const { transport } = engine
