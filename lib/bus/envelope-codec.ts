@@ -8,6 +8,7 @@
  * Decoding never throws: anything malformed is reported as a reason, for the bus to log and drop.
  */
 import type { ClusterQuery, Envelope, Selection } from './envelope'
+import { isRecord, isStringArray, parseJsonObject } from '../protocol/json-object'
 import { isValidEventName, isValidRoomName } from '../protocol/names'
 
 /** Bumped when the message format changes incompatibly; other versions are dropped. */
@@ -26,14 +27,9 @@ export function encodeEnvelope (envelope: Envelope): string {
 export function decodeEnvelope (message: string): DecodedEnvelope {
   const newline = message.indexOf('\n')
   const headerText = newline === -1 ? message : message.slice(0, newline)
-  let header: unknown
-  try {
-    // Fields are read one by one into fresh objects below, so no "__proto__" key reaches a prototype.
-    header = JSON.parse(headerText)
-  } catch {
-    return failed('header is not JSON')
-  }
-  if (!isRecord(header)) return failed('header is not an object')
+  const parsed = parseJsonObject(headerText)
+  if (!parsed.ok) return failed(`header is ${parsed.problem}`)
+  const header = parsed.fields
   if (header.v !== ENVELOPE_VERSION) return failed(`unsupported version ${String(header.v)}`)
   const { type, origin } = header
   if (!isId(origin)) return failed('bad origin')
@@ -67,7 +63,7 @@ export function decodeEnvelope (message: string): DecodedEnvelope {
     }
     case 'response': {
       const { answer } = header
-      if (!isId(header.requestId) || !(isCount(answer) || isStringList(answer))) return failed('bad response')
+      if (!isId(header.requestId) || !(isCount(answer) || isStringArray(answer))) return failed('bad response')
       return { ok: true, envelope: { type, origin, requestId: header.requestId, answer } }
     }
     default:
@@ -96,20 +92,12 @@ function failed (reason: string): DecodedEnvelope {
   return { ok: false, reason }
 }
 
-function isRecord (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
 function isId (value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH
 }
 
 function isRoomList (value: unknown): value is string[] {
   return Array.isArray(value) && value.every(isValidRoomName)
-}
-
-function isStringList (value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string')
 }
 
 function isCount (value: unknown): value is number {

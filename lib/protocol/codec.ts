@@ -4,6 +4,7 @@
  * one could be read, so the client can match the error to its request.
  */
 import type { ClientFrame, FrameId, ServerFrame } from './frames'
+import { parseJsonObject } from './json-object'
 import { isPlausibleToken, isValidEventName, isValidFrameId, isValidRoomName } from './names'
 
 export type DecodeResult =
@@ -11,18 +12,9 @@ export type DecodeResult =
   | { ok: false, message: string, id?: FrameId }
 
 export function decodeClientFrame (text: string): DecodeResult {
-  let value: unknown
-  try {
-    // JSON.parse never assigns through prototypes ("__proto__" becomes an own property), and the
-    // fields below are read one by one into fresh objects, so no payload can pollute a prototype.
-    value = JSON.parse(text)
-  } catch {
-    return { ok: false, message: 'Frame is not valid JSON' }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, message: 'Frame must be a JSON object' }
-  }
-  const fields = value as Record<string, unknown>
+  const parsed = parseJsonObject(text)
+  if (!parsed.ok) return { ok: false, message: parsed.problem === 'not JSON' ? 'Frame is not valid JSON' : 'Frame must be a JSON object' }
+  const { fields } = parsed
   const rawId = fields.id
   if (rawId !== undefined && !isValidFrameId(rawId)) {
     return { ok: false, message: 'Field "id" must be a string of at most 64 characters or an integer' }
