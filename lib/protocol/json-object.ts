@@ -1,7 +1,8 @@
 /**
  * The first step of the server's decoders (client frames, bus envelopes): JSON text to a plain
- * object. (The client package keeps its own, so that it loads nothing of the server.) JSON.parse never assigns through prototypes ("__proto__" becomes an own property),
- * and decoders read the fields one by one into fresh objects, so no input can pollute a prototype.
+ * object. The client package keeps its own, so that it loads nothing of the server. JSON.parse
+ * never assigns through prototypes ("__proto__" becomes an own property), and decoders read the
+ * fields one by one into fresh objects, so no input can pollute a prototype.
  */
 export type ParsedObject =
   | { ok: true, fields: Record<string, unknown> }
