@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io'
 import t from 'tap'
 import realtime, { MemoryBroker, type RealtimeClient } from '../lib/index'
 import { SECRET, startServer } from './helpers/app'
+import { wsAndIoClients } from './helpers/mixed-clients'
 import { ioConnect } from './helpers/socketio-client'
 import { connect } from './helpers/ws-client'
 
@@ -55,10 +56,7 @@ function relayTyping (data: unknown, client: RealtimeClient): void {
 t.test('a ws client event relayed by a handler reaches Socket.IO members, not the sender', async (t) => {
   const server = await startServer(t)
   server.app.realtime.on('typing', relayTyping)
-  const { client: ws } = await connect(server.wsUrl, { token: server.token(1) })
-  const { client: io } = await ioConnect(t, server.httpUrl, { token: server.token(2) })
-  await ws.request({ type: 'join', room: 'chat:1' })
-  await io.request('join', 'chat:1')
+  const { ws, io } = await wsAndIoClients(t, server, 'chat:1')
   t.match(await ws.request({ type: 'emit', event: 'typing', data: { room: 'chat:1' } }), { type: 'ack' })
   t.same(await io.next('typing'), { user: 1 })
   await server.app.realtime.emit('marker', null)
@@ -70,10 +68,7 @@ t.test('a ws client event relayed by a handler reaches Socket.IO members, not th
 t.test('a Socket.IO client event relayed by a handler reaches ws members, not the sender', async (t) => {
   const server = await startServer(t)
   server.app.realtime.on('typing', relayTyping)
-  const { client: ws } = await connect(server.wsUrl, { token: server.token(1) })
-  const { client: io } = await ioConnect(t, server.httpUrl, { token: server.token(2) })
-  await ws.request({ type: 'join', room: 'chat:1' })
-  await io.request('join', 'chat:1')
+  const { ws, io } = await wsAndIoClients(t, server, 'chat:1')
   io.socket.emit('typing', { room: 'chat:1' })
   t.match(await ws.next('event'), { event: 'typing', room: 'chat:1', data: { user: 2 } })
   await server.app.realtime.emit('marker', null)

@@ -1,30 +1,14 @@
 import { once } from 'node:events'
-import type { FastifyInstance } from 'fastify'
-import type { Server, Socket } from 'socket.io'
 import t from 'tap'
 import { MemoryBroker } from '../lib/index'
 import { startServer } from './helpers/app'
-import { ioConnect, ioOpen } from './helpers/socketio-client'
+import { wsAndIoClients } from './helpers/mixed-clients'
+import { ioConnect, ioOpen, ioServer, serverSocket } from './helpers/socketio-client'
 import { connect } from './helpers/ws-client'
-
-function ioServer (app: FastifyInstance): Server {
-  const io = app.realtime.io
-  if (io === undefined) throw new Error('the Socket.IO endpoint is disabled')
-  return io
-}
-
-function serverSocket (app: FastifyInstance, id: string | undefined): Socket {
-  const socket = id === undefined ? undefined : ioServer(app).of('/').sockets.get(id)
-  if (socket === undefined) throw new Error(`no server socket ${String(id)}`)
-  return socket
-}
 
 t.test('io.to(room).emit reaches ws members of the room too', async (t) => {
   const server = await startServer(t)
-  const { client: ws } = await connect(server.wsUrl, { token: server.token(1) })
-  const { client: io } = await ioConnect(t, server.httpUrl, { token: server.token(2) })
-  await ws.request({ type: 'join', room: 'order:1' })
-  await io.request('join', 'order:1')
+  const { ws, io } = await wsAndIoClients(t, server, 'order:1')
   ioServer(server.app).to('order:1').emit('order:status_updated', { status: 'shipped' })
   t.match(await ws.next('event'), { event: 'order:status_updated', room: 'order:1', data: { status: 'shipped' } })
   t.same(await io.next('order:status_updated'), { status: 'shipped' })
@@ -33,8 +17,7 @@ t.test('io.to(room).emit reaches ws members of the room too', async (t) => {
 
 t.test('io.emit reaches every client; io.except(room) leaves the room out', async (t) => {
   const server = await startServer(t)
-  const { client: ws } = await connect(server.wsUrl, { token: server.token(1) })
-  const { client: io } = await ioConnect(t, server.httpUrl, { token: server.token(2) })
+  const { ws, io } = await wsAndIoClients(t, server)
   ioServer(server.app).emit('broadcast', 1)
   t.match(await ws.next('event'), { event: 'broadcast', data: 1 })
   t.equal(await io.next('broadcast'), 1)
@@ -47,10 +30,7 @@ t.test('io.emit reaches every client; io.except(room) leaves the room out', asyn
 
 t.test('socket.to(room).emit from app code reaches ws members and leaves out the sending socket', async (t) => {
   const server = await startServer(t)
-  const { client: ws } = await connect(server.wsUrl, { token: server.token(1) })
-  const { client: io } = await ioConnect(t, server.httpUrl, { token: server.token(2) })
-  await ws.request({ type: 'join', room: 'chat:1' })
-  await io.request('join', 'chat:1')
+  const { ws, io } = await wsAndIoClients(t, server, 'chat:1')
   serverSocket(server.app, io.socket.id).to('chat:1').emit('typing', { user: 2 })
   t.match(await ws.next('event'), { event: 'typing', data: { user: 2 } })
   await server.app.realtime.emit('marker', null)
@@ -108,8 +88,7 @@ t.test('io.to(socketId).emit reaches just that socket', async (t) => {
 
 t.test('what the hub cannot carry stays Socket.IO-only: binary data, several arguments', async (t) => {
   const server = await startServer(t)
-  const { client: ws } = await connect(server.wsUrl, { token: server.token(1) })
-  const { client: io } = await ioConnect(t, server.httpUrl, { token: server.token(2) })
+  const { ws, io } = await wsAndIoClients(t, server)
   ioServer(server.app).emit('file', Buffer.from('abc'))
   ioServer(server.app).emit('pair', 1, 2)
   const [file] = await io.nextArgs('file')

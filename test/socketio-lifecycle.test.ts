@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import t from 'tap'
 import { startServer } from './helpers/app'
-import { ioConnect } from './helpers/socketio-client'
+import { ioConnect, serverSocket } from './helpers/socketio-client'
 
 for (const transport of ['polling', 'websocket']) {
   t.test(`app.close() disconnects ${transport} clients, which would reconnect`, async (t) => {
@@ -37,7 +37,7 @@ t.test('a client that disconnects leaves the hub and its rooms', async (t) => {
   const server = await startServer(t)
   const { client } = await ioConnect(t, server.httpUrl, { token: server.token(1) })
   await client.request('join', 'room:1')
-  const left = new Promise((resolve) => server.app.realtime.io?.of('/').sockets.get(String(client.socket.id))?.once('disconnect', resolve))
+  const left = new Promise((resolve) => serverSocket(server.app, client.socket.id).once('disconnect', resolve))
   client.close()
   t.equal(await left, 'client namespace disconnect')
   t.equal(await server.app.realtime.count(), 0)

@@ -2,12 +2,18 @@ import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { startServer } from './helpers/app'
 import { openSession, poll, post } from './helpers/engine-http'
-import { ioConnect, type IoTestClient } from './helpers/socketio-client'
+import { ioConnect, serverSocket, type IoTestClient } from './helpers/socketio-client'
 
 const CAP = 256 * 1024
 const CHUNK = 'x'.repeat(64 * 1024)
 // Bounded: at most 64 MiB offered; the cap must trip long before.
 const MAX_EMITS = 1024
+
+/** Stops reading the client's WebSocket, as a client that has stalled would: the server's writes back up. */
+function stopReading (client: IoTestClient): void {
+  const engine = client.socket.io.engine as unknown as { transport: { ws: { _socket: { pause: () => void } } } }
+  engine.transport.ws._socket.pause()
+}
 
 /** Emits big events to everyone, one per turn, until a slow consumer has been closed. */
 async function emitUntilSlowConsumerClosed (app: FastifyInstance): Promise<void> {
@@ -28,16 +34,15 @@ t.test('a WebSocket client that stops reading is dropped once maxBufferedBytes w
   const server = await startServer(t, { maxBufferedBytes: CAP })
   const { client: reader } = await ioConnect(t, server.httpUrl, { token: server.token(2), transports: ['websocket'] })
   const { client: stalled } = await ioConnect(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })
-  const engineClient = stalled.socket.io.engine as unknown as { transport: { ws: { _socket: { pause: () => void } } } }
-  engineClient.transport.ws._socket.pause()
-  const serverSide = server.app.realtime.io?.of('/').sockets.get(String(stalled.socket.id))
-  const disconnected = new Promise((resolve) => serverSide?.once('disconnect', resolve))
+  stopReading(stalled)
+  const serverSide = serverSocket(server.app, stalled.socket.id)
+  const disconnected = new Promise((resolve) => serverSide.once('disconnect', resolve))
 
   await emitUntilSlowConsumerClosed(server.app)
   t.equal(server.app.realtime.stats().slowConsumerDisconnects, 1, 'counted')
   t.equal(await server.app.realtime.count(), 1, 'the slow consumer left the hub')
   t.notOk(await server.app.realtime.isUserConnected(1))
-  t.notOk(serverSide?.connected, 'Socket.IO reported the disconnect at once')
+  t.notOk(serverSide.connected, 'Socket.IO reported the disconnect at once')
   t.match(await disconnected, /close|error/)
   await stillReceives(t, server.app, reader)
 })
@@ -45,8 +50,7 @@ t.test('a WebSocket client that stops reading is dropped once maxBufferedBytes w
 t.test('a burst that passes the cap in one turn drops the client once', async (t) => {
   const server = await startServer(t, { maxBufferedBytes: 64 * 1024 })
   const { client: stalled } = await ioConnect(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })
-  const engineClient = stalled.socket.io.engine as unknown as { transport: { ws: { _socket: { pause: () => void } } } }
-  engineClient.transport.ws._socket.pause()
+  stopReading(stalled)
   const sent: Array<Promise<boolean>> = []
   for (let i = 0; i < 100; i++) sent.push(server.app.realtime.emit('bulk', 'x'.repeat(8 * 1024)))
   await Promise.all(sent)

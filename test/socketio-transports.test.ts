@@ -1,17 +1,10 @@
 import { once } from 'node:events'
-import type { FastifyInstance } from 'fastify'
-import type { Server, Socket } from 'socket.io'
+import type { Socket } from 'socket.io'
 import t from 'tap'
 import { startServer } from './helpers/app'
 import { engineUrl, openSession, poll, post } from './helpers/engine-http'
-import { ioConnect, ioRefused, onceEvent, type IoTestClient } from './helpers/socketio-client'
+import { ioConnect, ioRefused, ioServer, onceEvent, type IoTestClient } from './helpers/socketio-client'
 import { refused } from './helpers/ws-client'
-
-function ioServer (app: FastifyInstance): Server {
-  const io = app.realtime.io
-  if (io === undefined) throw new Error('the Socket.IO endpoint is disabled')
-  return io
-}
 
 /** Resolves once the client's engine.io connection has moved to WebSocket. */
 async function upgraded (client: IoTestClient): Promise<void> {

@@ -1,6 +1,22 @@
+import type { FastifyInstance } from 'fastify'
+import type { Server, Socket as ServerSocket } from 'socket.io'
 import type { Test } from 'tap'
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client'
 import type { WelcomePayload } from '../../lib/index'
+
+/** The app's Socket.IO server (`app.realtime.io`); throws when the endpoint is disabled. */
+export function ioServer (app: FastifyInstance): Server {
+  const server = app.realtime.io
+  if (server === undefined) throw new Error('the Socket.IO endpoint is disabled')
+  return server
+}
+
+/** The server side of a client's socket in the default namespace. */
+export function serverSocket (app: FastifyInstance, id: string | undefined): ServerSocket {
+  const socket = id === undefined ? undefined : ioServer(app).of('/').sockets.get(id)
+  if (socket === undefined) throw new Error(`no server socket ${String(id)}`)
+  return socket
+}
 
 export type IoOptions = Partial<ManagerOptions & SocketOptions> & {
   /** Sent as `auth: { token }`. */
