@@ -20,37 +20,24 @@ async function bystanderStillServed (t: Test, server: TestServer): Promise<void>
   client.close()
 }
 
-t.test('invalid UTF-8 in a text frame closes with 1007', async (t) => {
-  const server = await startServer(t)
-  const raw = await rawClient(server)
-  raw.sendFrame(0x1, Buffer.from([0xc3, 0x28]))
-  t.equal(await raw.closeCode(), 1007)
-  await bystanderStillServed(t, server)
-})
+// Protocol violations ws itself detects: each closes that connection with the code RFC 6455 gives.
+const violations: Array<{ name: string, send: (raw: RawSocket) => void, code: number }> = [
+  { name: 'invalid UTF-8 in a text frame closes with 1007', send: (raw) => raw.sendFrame(0x1, Buffer.from([0xc3, 0x28])), code: 1007 },
+  { name: 'an unmasked client frame closes with 1002', send: (raw) => raw.sendFrame(0x1, Buffer.from('{"type":"ping"}'), { mask: false }), code: 1002 },
+  { name: 'a reserved opcode closes with 1002', send: (raw) => raw.sendFrame(0x3, Buffer.from('x')), code: 1002 },
+  // 999 is not a valid close code.
+  { name: 'an invalid close code closes with 1002', send: (raw) => raw.sendFrame(0x8, Buffer.from([0x03, 0xe7])), code: 1002 }
+]
 
-t.test('an unmasked client frame closes with 1002', async (t) => {
-  const server = await startServer(t)
-  const raw = await rawClient(server)
-  raw.sendFrame(0x1, Buffer.from('{"type":"ping"}'), { mask: false })
-  t.equal(await raw.closeCode(), 1002)
-  await bystanderStillServed(t, server)
-})
-
-t.test('a reserved opcode closes with 1002', async (t) => {
-  const server = await startServer(t)
-  const raw = await rawClient(server)
-  raw.sendFrame(0x3, Buffer.from('x'))
-  t.equal(await raw.closeCode(), 1002)
-  await bystanderStillServed(t, server)
-})
-
-t.test('an invalid close code closes with 1002', async (t) => {
-  const server = await startServer(t)
-  const raw = await rawClient(server)
-  raw.sendFrame(0x8, Buffer.from([0x03, 0xe7])) // 999 is not a valid close code
-  t.equal(await raw.closeCode(), 1002)
-  await bystanderStillServed(t, server)
-})
+for (const { name, send, code } of violations) {
+  t.test(name, async (t) => {
+    const server = await startServer(t)
+    const raw = await rawClient(server)
+    send(raw)
+    t.equal(await raw.closeCode(), code)
+    await bystanderStillServed(t, server)
+  })
+}
 
 t.test('a flood of tiny fragments closes with 1008', async (t) => {
   const server = await startServer(t)
