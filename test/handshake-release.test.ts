@@ -36,10 +36,6 @@ function watchNextUpgrade (server: TestServer): { request: () => WeakRef<Incomin
   }
 }
 
-function portOf (server: TestServer): number {
-  return Number(new URL(server.httpUrl).port)
-}
-
 t.test('an open connection does not keep its handshake request (nor the reply and response holding it) alive', async (t) => {
   const server = await startServer(t, { autoJoin: () => ['feed'] })
   const upgrade = watchNextUpgrade(server)
@@ -54,7 +50,7 @@ t.test('an open connection does not keep its handshake request (nor the reply an
 t.test('a socket error after the release is logged and ends that connection only', async (t) => {
   const logs = captureLogs()
   const server = await startServer(t, {}, { logger: { level: 'error', stream: logs.stream } })
-  const { raw, status } = await RawSocket.upgrade(portOf(server), '/ws', [`Authorization: Bearer ${server.token(1)}`])
+  const { raw, status } = await RawSocket.upgrade(server.port, '/ws', [`Authorization: Bearer ${server.token(1)}`])
   t.equal(status, 101)
   raw.sendFrame(0x3, Buffer.from('x'))
   t.equal(await raw.closeCode(), 1002)
@@ -100,7 +96,7 @@ t.test('a protocol error on a Socket.IO WebSocket ends that session only', async
   const logs = captureLogs()
   const server = await startServer(t, {}, { logger: { level: 'error', stream: logs.stream } })
   const { client } = await ioConnect(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })
-  const { raw, status } = await RawSocket.upgrade(portOf(server), '/socket.io/?EIO=4&transport=websocket', [])
+  const { raw, status } = await RawSocket.upgrade(server.port, '/socket.io/?EIO=4&transport=websocket', [])
   t.equal(status, 101)
   raw.sendFrame(0x3, Buffer.from('x'))
   t.equal(await raw.closeCode(), 1002, 'ws closes the socket on a reserved opcode')

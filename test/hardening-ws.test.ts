@@ -3,12 +3,8 @@ import { startServer, type TestServer } from './helpers/app'
 import { RawSocket } from './helpers/raw-socket'
 import { connect } from './helpers/ws-client'
 
-function portOf (server: TestServer): number {
-  return Number(new URL(server.httpUrl).port)
-}
-
 async function rawClient (server: TestServer): Promise<RawSocket> {
-  const { raw, status } = await RawSocket.upgrade(portOf(server), '/ws', [`Authorization: Bearer ${server.token(1)}`])
+  const { raw, status } = await RawSocket.upgrade(server.port, '/ws', [`Authorization: Bearer ${server.token(1)}`])
   if (status !== 101) throw new Error(`upgrade refused with ${status}`)
   return raw
 }
@@ -51,14 +47,14 @@ t.test('a flood of tiny fragments closes with 1008', async (t) => {
 t.test('2,000 request headers are refused quickly and the process stays up', async (t) => {
   const server = await startServer(t)
   const headers = Array.from({ length: 2000 }, (_, i) => `X-Filler-${i}: ${'v'.repeat(10)}`)
-  const { status } = await RawSocket.upgrade(portOf(server), '/ws', headers)
+  const { status } = await RawSocket.upgrade(server.port, '/ws', headers)
   t.equal(status, 431)
   await bystanderStillServed(t, server)
 })
 
 t.test('a huge Sec-WebSocket-Protocol header is refused and the process stays up', async (t) => {
   const server = await startServer(t)
-  const { status } = await RawSocket.upgrade(portOf(server), '/ws', [`Sec-WebSocket-Protocol: realtime.v1, ${'p'.repeat(64 * 1024)}`])
+  const { status } = await RawSocket.upgrade(server.port, '/ws', [`Sec-WebSocket-Protocol: realtime.v1, ${'p'.repeat(64 * 1024)}`])
   t.equal(status, 431)
   await bystanderStillServed(t, server)
 })

@@ -6,6 +6,7 @@ export const SECRET = 'test-secret-that-is-long-enough-for-hs256'
 
 export interface TestServer {
   app: FastifyInstance
+  port: number
   /** http://127.0.0.1:port */
   httpUrl: string
   /** ws://127.0.0.1:port/ws */
@@ -26,6 +27,7 @@ export async function startServer (t: Test, options: RealtimeOptions = {}, fasti
   const path = options.ws === false ? '/ws' : options.ws?.path ?? '/ws'
   return {
     app,
+    port: address.port,
     httpUrl: `http://127.0.0.1:${address.port}`,
     wsUrl: `ws://127.0.0.1:${address.port}${path}`,
     token: (sub, claims = {}) => app.jwt.sign({ sub, ...claims }, { expiresIn: '1h' })
