@@ -1,4 +1,5 @@
 import { RealtimeError } from '../../errors'
+import { asRealtimeError } from '../../hub/request-error'
 import { isValidEventName } from '../../protocol/names'
 import type { Ack, SocketIoConnection } from './socketio-connection'
 
@@ -90,13 +91,9 @@ async function dispatch (connection: SocketIoConnection, event: string, data: un
   }
 }
 
-/** A RealtimeError is the client's answer; anything else is the app's bug: logged, answered INTERNAL. */
+/** Answers a failed request; a BAD_REQUEST also counts towards the connection's bad-request limit. */
 function refuse (connection: SocketIoConnection, ack: Ack | undefined, err: unknown, what: string): void {
-  if (err instanceof RealtimeError) {
-    if (err.code === 'BAD_REQUEST') connection.rejectBadRequest(ack, err.message)
-    else connection.refuse(ack, err)
-    return
-  }
-  connection.gateway.log.error({ err, connectionId: connection.id }, `fastify-realtime: ${what}`)
-  connection.refuse(ack, new RealtimeError('INTERNAL'))
+  const error = asRealtimeError(connection.gateway, connection.id, err, what)
+  if (error.code === 'BAD_REQUEST') connection.rejectBadRequest(ack, error.message)
+  else connection.refuse(ack, error)
 }

@@ -1,4 +1,5 @@
 import { RealtimeError } from '../../errors'
+import { asRealtimeError } from '../../hub/request-error'
 import { decodeClientFrame } from '../../protocol/codec'
 import type { ClientFrame, FrameId } from '../../protocol/frames'
 import type { WsConnection } from './ws-connection'
@@ -44,7 +45,7 @@ function handleClientFrame (connection: WsConnection, frame: ClientFrame): void 
           connection.refreshIdentity(identity)
           if (frame.id !== undefined) sendAck(connection, frame.id, { expiresAt: identity.expiresAt })
         })
-        .catch((err: unknown) => connection.sendError(frame.id, asRealtimeError(connection, err)))
+        .catch((err: unknown) => connection.sendError(frame.id, asRealtimeError(connection.gateway, connection.id, err, 'a client request failed')))
         .finally(() => connection.release())
       return
     case 'join':
@@ -53,7 +54,7 @@ function handleClientFrame (connection: WsConnection, frame: ClientFrame): void 
       connection.gateway.rooms.requestJoin(connection, frame.room)
         .then(
           () => { if (frame.id !== undefined) sendAck(connection, frame.id, { room: frame.room }) },
-          (err: unknown) => connection.sendError(frame.id, asRealtimeError(connection, err))
+          (err: unknown) => connection.sendError(frame.id, asRealtimeError(connection.gateway, connection.id, err, 'a client request failed'))
         )
         .finally(() => connection.release())
   }
@@ -67,11 +68,4 @@ function sendAck (connection: WsConnection, id: FrameId, data: unknown): void {
     connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: ack value is not serialisable')
     connection.sendError(id, new RealtimeError('INTERNAL'))
   }
-}
-
-/** A RealtimeError is the client's answer; anything else (a canJoin that throws) is the app's bug: log it, answer INTERNAL. */
-function asRealtimeError (connection: WsConnection, err: unknown): RealtimeError {
-  if (err instanceof RealtimeError) return err
-  connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: a client request failed')
-  return new RealtimeError('INTERNAL')
 }
