@@ -1,5 +1,6 @@
 import { CLOSE_CODES, RealtimeError, invalidArgument } from '../errors'
 import { encodeData } from '../protocol/codec'
+import type { RateLimit } from '../options'
 import { isValidEventName } from '../protocol/names'
 import type { ConnectionId, Identity, RealtimeUser, Room, TransportName } from '../types'
 import { BroadcastOperator, type BroadcastSink } from './broadcast-operator'
@@ -57,6 +58,9 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
   abstract readonly transport: TransportName
   protected readonly membership: Membership
   private identity: Identity
+  // Both counters are made on first use: most connections only listen, and a counter's window
+  // starts at its first hit anyway.
+  private messages: WindowCounter | undefined
   private badRequests: WindowCounter | undefined
 
   constructor (id: ConnectionId, identity: Identity, membership: Membership) {
@@ -74,6 +78,20 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
     if (this.badRequests.hit(Date.now()) === 0) return false
     this.close(CLOSE_CODES.REPEATED_BAD_FRAMES, reason)
     return true
+  }
+
+  /**
+   * Counts one inbound message against `messageRateLimit`: 'within' the limit, 'over' it (the caller
+   * drops the message and answers RATE_LIMITED), or 'closed' with 4429 once past twice the limit.
+   */
+  protected countMessage (messageRateLimit: RateLimit | false): 'within' | 'over' | 'closed' {
+    if (messageRateLimit === false) return 'within'
+    this.messages ??= new WindowCounter(messageRateLimit)
+    const overLimit = this.messages.hit(Date.now())
+    if (overLimit === 0) return 'within'
+    if (overLimit <= this.messages.max) return 'over'
+    this.close(CLOSE_CODES.FLOODING, 'message rate limit exceeded repeatedly')
+    return 'closed'
   }
 
   /** Never changes: a refresh must carry the same user (see refreshIdentity). */

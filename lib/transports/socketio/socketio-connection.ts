@@ -6,7 +6,6 @@ import { BaseConnection } from '../../hub/connection'
 import type { OutboundEvent } from '../../hub/outbound-event'
 import { reportSlowConsumer } from '../../hub/slow-consumer'
 import { isValidRoomName } from '../../protocol/names'
-import { WindowCounter } from '../../throttle/window-counter'
 import type { Identity } from '../../types'
 import { endSessionWhenWritten } from './end-session'
 import type { EventPacketEncoder } from './event-packet'
@@ -54,9 +53,6 @@ export class SocketIoConnection extends BaseConnection {
   readonly gateway: Gateway
   private readonly socket: Socket
   private readonly encodePacket: EventPacketEncoder
-  // Both counters are made on first use, as on the ws endpoint: most connections only listen, and a
-  // counter's window starts at its first hit anyway.
-  private messageLimit: WindowCounter | undefined
   private admitted = false
   // Bytes this connection's deliveries added to engine.io's current write buffer, known by its
   // first packet (`backlogHead`): engine.io starts a new array, with new packets, at every flush.
@@ -104,17 +100,9 @@ export class SocketIoConnection extends BaseConnection {
    * the client has been told (RATE_LIMITED), or closed with 4429 for sustained flooding.
    */
   admitRequest (ack: Ack | undefined): boolean {
-    const { messageRateLimit } = this.gateway.options
-    if (messageRateLimit === false) return true
-    const limit = this.messageLimit ??= new WindowCounter(messageRateLimit)
-    const overLimit = limit.hit(Date.now())
-    if (overLimit === 0) return true
-    if (overLimit > limit.max) {
-      this.close(CLOSE_CODES.FLOODING, 'message rate limit exceeded repeatedly')
-    } else {
-      this.refuse(ack, new RealtimeError('RATE_LIMITED', 'Message rate limit exceeded; message dropped'))
-    }
-    return false
+    const rate = this.countMessage(this.gateway.options.messageRateLimit)
+    if (rate === 'over') this.refuse(ack, new RealtimeError('RATE_LIMITED', 'Message rate limit exceeded; message dropped'))
+    return rate === 'within'
   }
 
   /** Runs `task` after the requests before it; with `holdsQueue`, the requests after it wait for it too. */

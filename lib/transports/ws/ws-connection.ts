@@ -6,7 +6,6 @@ import type { OutboundEvent } from '../../hub/outbound-event'
 import { reportSlowConsumer } from '../../hub/slow-consumer'
 import { encodeEventFrame, encodeServerFrame, peekFrameId } from '../../protocol/codec'
 import type { FrameId, ServerFrame } from '../../protocol/frames'
-import { WindowCounter } from '../../throttle/window-counter'
 import type { ConnectionId, Identity } from '../../types'
 import { frameText, writeCoalesced } from './frame-writer'
 import type { Gateway } from '../../gateway'
@@ -37,9 +36,6 @@ export class WsConnection extends BaseConnection {
   private readonly ws: WebSocket
   private readonly socket: Duplex
   readonly gateway: Gateway
-  // Both counters are made on first use: most connections only listen, and a counter's window
-  // starts at its first hit anyway.
-  private messageLimit: WindowCounter | undefined
   private alive = true
   private paused = true
   private backlog: PendingFrame[] | undefined
@@ -124,20 +120,15 @@ export class WsConnection extends BaseConnection {
 
   receive (data: Buffer, isBinary: boolean): void {
     this.alive = true
-    const now = Date.now()
     if (data.length > this.gateway.options.maxPayload) {
       // Only reachable when the app's own @fastify/websocket allows bigger frames than we do.
       this.close(CLOSE_CODES.TOO_LARGE, 'frame too large')
       return
     }
-    const { messageRateLimit } = this.gateway.options
-    if (messageRateLimit !== false) {
-      const limit = this.messageLimit ??= new WindowCounter(messageRateLimit)
-      const overLimit = limit.hit(now)
-      if (overLimit > 0) {
-        this.refuseOverLimit(limit, overLimit, data, isBinary)
-        return
-      }
+    const rate = this.countMessage(this.gateway.options.messageRateLimit)
+    if (rate !== 'within') {
+      if (rate === 'over') this.sendError(isBinary ? undefined : peekFrameId(data.toString()), new RealtimeError('RATE_LIMITED', 'Message rate limit exceeded; frame dropped'))
+      return
     }
     if (this.paused) {
       (this.backlog ??= []).push({ data, isBinary })
@@ -150,14 +141,6 @@ export class WsConnection extends BaseConnection {
   rejectBadFrame (id: FrameId | undefined, message: string): void {
     if (this.closedForBadRequests(this.gateway.options.maxBadFrames, 'too many malformed frames')) return
     this.sendError(id, new RealtimeError('BAD_REQUEST', message))
-  }
-
-  private refuseOverLimit (limit: WindowCounter, overLimit: number, data: Buffer, isBinary: boolean): void {
-    if (overLimit > limit.max) {
-      this.close(CLOSE_CODES.FLOODING, 'message rate limit exceeded repeatedly')
-      return
-    }
-    this.sendError(isBinary ? undefined : peekFrameId(data.toString()), new RealtimeError('RATE_LIMITED', 'Message rate limit exceeded; frame dropped'))
   }
 
   private drainBacklog (): void {
