@@ -11,6 +11,8 @@ export interface BusNode {
   readonly listener: EnvelopeListener
   /** Where the bus reports faults (connection lost and restored, bad input at debug level). */
   readonly log: FastifyBaseLogger
+  /** Milliseconds the hub waits at most for `subscribe` to take effect (its clusterRequestTimeout). */
+  readonly subscribeTimeout: number
 }
 
 /** Whether a bus currently reaches the other nodes. */

@@ -7,7 +7,7 @@
  * re-stringifying (JSON text never contains a raw newline, so the first one ends the header).
  * Decoding never throws: anything malformed is reported as a reason, for the bus to log and drop.
  */
-import type { ClusterQuery, Envelope, Selection } from './envelope'
+import type { BusMessage, ClusterQuery, Selection } from './envelope'
 import { isRecord, isStringArray, parseJsonObject } from '../protocol/json-object'
 import { isValidEventName, isValidRoomName } from '../protocol/names'
 
@@ -16,9 +16,9 @@ export const ENVELOPE_VERSION = 1
 
 const MAX_ID_LENGTH = 128
 
-export type DecodedEnvelope = { ok: true, envelope: Envelope } | { ok: false, reason: string }
+export type DecodedEnvelope = { ok: true, envelope: BusMessage } | { ok: false, reason: string }
 
-export function encodeEnvelope (envelope: Envelope): string {
+export function encodeEnvelope (envelope: BusMessage): string {
   if (envelope.type !== 'emit') return JSON.stringify({ v: ENVELOPE_VERSION, ...envelope })
   const { dataJson, ...header } = envelope
   return `${JSON.stringify({ v: ENVELOPE_VERSION, ...header })}\n${dataJson}`
@@ -65,6 +65,14 @@ export function decodeEnvelope (message: string): DecodedEnvelope {
       const { answer } = header
       if (!isId(header.requestId) || !(isCount(answer) || isStringArray(answer))) return failed('bad response')
       return { ok: true, envelope: { type, origin, requestId: header.requestId, answer } }
+    }
+    case 'subscribed': {
+      if (!isValidRoomName(header.room) || !isId(header.announcementId)) return failed('bad announcement')
+      return { ok: true, envelope: { type, origin, room: header.room, announcementId: header.announcementId } }
+    }
+    case 'subscribed-ack': {
+      if (!isId(header.announcementId)) return failed('bad announcement')
+      return { ok: true, envelope: { type, origin, announcementId: header.announcementId } }
     }
     default:
       return failed(`unknown type ${String(type)}`)

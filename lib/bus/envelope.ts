@@ -78,4 +78,30 @@ export type RoutedEnvelope = EmitEnvelope | RoomChangeEnvelope | DisconnectEnvel
 /** Envelopes addressed to one node. */
 export type NodeEnvelope = RequestEnvelope | ResponseEnvelope
 
+/** What a hub sends and receives through its bus. */
 export type Envelope = RoutedEnvelope | NodeEnvelope
+
+/**
+ * A node has just subscribed to a room's channel (sent on that channel). Every other subscriber
+ * answers with a SubscribedAckEnvelope once it publishes that room's traffic again, if it had
+ * stopped as the room's only subscriber (see sole-subscriber.ts).
+ */
+export interface SubscribedEnvelope {
+  type: 'subscribed'
+  origin: NodeId
+  room: Room
+  announcementId: string
+}
+
+/** The answer to a SubscribedEnvelope, on the announcing node's own channel. */
+export interface SubscribedAckEnvelope {
+  type: 'subscribed-ack'
+  origin: NodeId
+  announcementId: string
+}
+
+/** What the Redis bus says to the other nodes' buses on its own behalf; hubs never see these. */
+export type ControlEnvelope = SubscribedEnvelope | SubscribedAckEnvelope
+
+/** Everything that travels between nodes over Redis. */
+export type BusMessage = Envelope | ControlEnvelope

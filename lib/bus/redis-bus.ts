@@ -1,6 +1,7 @@
+import type Redis from 'ioredis'
 import type { Bus, BusNode, BusStatus } from './bus'
 import { decodeEnvelope } from './envelope-codec'
-import type { NodeEnvelope, RoutedEnvelope } from './envelope'
+import type { ControlEnvelope, NodeEnvelope, RoutedEnvelope } from './envelope'
 import { DEFAULT_NODE_HEARTBEAT_INTERVAL, NodeRegistry } from './node-registry'
 import { RedisChannels, resolvePrefix } from './redis-channels'
 import {
@@ -9,10 +10,14 @@ import {
 } from './redis-connections'
 import { RedisHealth } from './redis-health'
 import { RedisPublisher } from './redis-publisher'
+import { SoleSubscriberRooms } from './sole-subscriber'
+import { SubscriptionAnnouncements } from './subscription-announcements'
 import { invalidOption, RealtimeConfigError } from '../errors'
 import type { NodeId, Room } from '../types'
 
 const CLOSE_TIMEOUT_MS = 1_000
+/** What `publish` resolves to for an envelope nobody else would receive. */
+const PUBLISHED = Promise.resolve(true)
 
 export interface RedisBusOptions {
   /** A Redis URL, ioredis options, or an ioredis Redis or Cluster instance (which the bus leaves open). */
@@ -33,6 +38,11 @@ export interface RedisBusOptions {
  * the nodes that have its members. On a Redis Cluster every channel is a shard channel
  * (SPUBLISH/SSUBSCRIBE).
  *
+ * On a single Redis, a node does not publish a room's envelopes while it is the room's only
+ * subscriber (SoleSubscriberRooms): a node that subscribes to a room announces it on the room's
+ * channel, and its subscription takes effect once every other subscriber has acknowledged, so none
+ * of them still holds back the room's traffic (SubscriptionAnnouncements).
+ *
  * Delivery is at-most-once: ioredis reconnects and resubscribes on its own after an outage or a
  * killed connection, but what was published meanwhile is gone. Publishes while the command
  * connection is down resolve false at once; the outage is logged once and shows in `status()`.
@@ -48,8 +58,13 @@ export class RedisBus implements Bus {
   private node: BusNode | undefined
   private health: RedisHealth | undefined
   private registry: NodeRegistry | undefined
+  /** Only on a single Redis: PING, the subscriber connection's liveness probe, does not reach a Cluster's shard subscribers. */
+  private soleRooms: SoleSubscriberRooms | undefined
+  private announcements: SubscriptionAnnouncements | undefined
   /** Rooms this node should receive, whatever the connection's state: re-asserted after every reconnect. */
   private readonly rooms = new Set<Room>()
+  /** Rooms with a SUBSCRIBE or UNSUBSCRIBE not yet answered, and how many. */
+  private readonly roomChangesInFlight = new Map<Room, number>()
   /** False from the subscriber dropping until everything is subscribed again. */
   private subscriptionsInPlace = false
   private closed = false
@@ -73,6 +88,13 @@ export class RedisBus implements Bus {
     this.node = node
     const health = this.health = new RedisHealth(node.log)
     this.registry = new NodeRegistry(this.publisher.client, this.channels.nodeRegistry, node.id, this.heartbeatInterval, this.nodeTtl)
+    if (!this.sharded) {
+      // Half the hub's wait: a subscription that took effect by timing out still outlasts every mark made before it.
+      const windowMs = node.subscribeTimeout / 2
+      const subscriber = this.subscriber as Redis
+      this.soleRooms = new SoleSubscriberRooms(windowMs, async () => await subscriber.ping())
+      this.announcements = new SubscriptionAnnouncements(this.publisher, this.channels, node.id, windowMs)
+    }
     this.listen(this.subscriber, this.sharded ? 'smessage' : 'message', (_channel: string, message: string) => this.receive(message))
     startConnecting(this.publisher.client)
     startConnecting(this.subscriber)
@@ -89,7 +111,15 @@ export class RedisBus implements Bus {
   }
 
   publish (envelope: RoutedEnvelope): Promise<boolean> {
-    return this.counted(this.publisher.publish(envelope))
+    const room = envelope.rooms.length === 1 ? envelope.rooms[0] : undefined
+    const soleRooms = this.soleRooms
+    if (room === undefined || soleRooms === undefined || !this.isSubscriptionSettled(room)) return this.counted(this.publisher.publish(envelope))
+    if (soleRooms.isSole(room)) return PUBLISHED
+    const ticket = soleRooms.ticket(room)
+    return this.counted(this.publisher.send(this.channels.room(room), envelope).then((receivers) => {
+      soleRooms.settle(ticket, receivers)
+      return receivers !== undefined
+    }))
   }
 
   async sendToNode (node: NodeId, envelope: NodeEnvelope): Promise<boolean> {
@@ -106,16 +136,19 @@ export class RedisBus implements Bus {
 
   subscribe (room: Room): Promise<void> {
     this.rooms.add(room)
-    const subscribed = this.subscribeChannels([this.channels.room(room)]).catch((err: unknown) => this.onSubscriptionError(err, room))
+    const subscribed = this.changingRoom(room, this.subscribeChannels([this.channels.room(room)]))
+      .then(async () => await this.announcements?.announce(room))
+      .catch((err: unknown) => this.onSubscriptionError(err, room))
     // While disconnected nothing is received anyway, and the subscription is renewed on reconnect.
     return this.health?.isConnected === true ? subscribed : Promise.resolve()
   }
 
   unsubscribe (room: Room): void {
     this.rooms.delete(room)
+    this.soleRooms?.forget(room)
     const channel = this.channels.room(room)
     const done = this.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel)
-    done.catch((err: unknown) => this.onSubscriptionError(err, room))
+    this.changingRoom(room, done).catch((err: unknown) => this.onSubscriptionError(err, room))
   }
 
   status (): BusStatus {
@@ -127,6 +160,7 @@ export class RedisBus implements Bus {
     this.closed = true
     for (const undo of this.detach.splice(0)) undo()
     this.node = undefined
+    this.announcements?.finishAll()
     // The registry's ZREM is queued ahead of the command connection's QUIT; neither waits on a frozen Redis for long.
     await Promise.all([
       Promise.race([this.registry?.stop(), delay(CLOSE_TIMEOUT_MS)]),
@@ -144,6 +178,22 @@ export class RedisBus implements Bus {
     await Promise.all(channels.map(async (channel) => await this.subscriber.ssubscribe(channel)))
   }
 
+  /** Whether this node's subscription to the room is confirmed and not changing: a PUBLISH reply then counts it. */
+  private isSubscriptionSettled (room: Room): boolean {
+    return this.subscriptionsInPlace && this.rooms.has(room) && !this.roomChangesInFlight.has(room)
+  }
+
+  private async changingRoom (room: Room, change: Promise<unknown>): Promise<void> {
+    this.roomChangesInFlight.set(room, (this.roomChangesInFlight.get(room) ?? 0) + 1)
+    try {
+      await change
+    } finally {
+      const left = (this.roomChangesInFlight.get(room) ?? 1) - 1
+      if (left > 0) this.roomChangesInFlight.set(room, left)
+      else this.roomChangesInFlight.delete(room)
+    }
+  }
+
   private receive (message: string): void {
     const node = this.node
     if (node === undefined) return
@@ -152,12 +202,27 @@ export class RedisBus implements Bus {
       node.log.debug({ reason: decoded.reason }, 'fastify-realtime: dropped a malformed bus message')
       return
     }
+    const { envelope } = decoded
+    if (envelope.type === 'subscribed' || envelope.type === 'subscribed-ack') {
+      if (envelope.origin !== node.id) this.receiveControl(envelope, node.id)
+      return
+    }
     try {
-      node.listener(decoded.envelope)
+      node.listener(envelope)
     } catch (err) {
       // Thrown into ioredis's reply parser it would break the connection for every later message.
       node.log.error({ err }, 'fastify-realtime: failed to handle a bus message')
     }
+  }
+
+  private receiveControl (envelope: ControlEnvelope, nodeId: NodeId): void {
+    if (envelope.type === 'subscribed-ack') {
+      this.announcements?.acknowledge(envelope.announcementId)
+      return
+    }
+    // Publishing the room's envelopes again before saying so is what the announcing node waits for.
+    this.soleRooms?.forget(envelope.room)
+    void this.publisher.send(this.channels.node(envelope.origin), { type: 'subscribed-ack', origin: nodeId, announcementId: envelope.announcementId })
   }
 
   /**
@@ -169,10 +234,14 @@ export class RedisBus implements Bus {
    */
   private watchConnections (health: RedisHealth): void {
     const command = this.publisher.client
-    this.listen(command, 'close', () => health.down('command'))
+    this.listen(command, 'close', () => {
+      this.soleRooms?.forgetAll()
+      health.down('command')
+    })
     this.listen(command, 'ready', () => this.recovered(health))
     this.listen(this.subscriber, 'close', () => {
       this.subscriptionsInPlace = false
+      this.soleRooms?.forgetAll()
       health.down('subscriber')
     })
     this.listen(this.subscriber, 'ready', () => {
@@ -199,10 +268,13 @@ export class RedisBus implements Bus {
     const rooms = [...this.rooms].map((room) => this.channels.room(room))
     try {
       await this.subscribeChannels([this.channels.broadcast, this.channels.node(node.id), ...rooms])
-      return true
     } catch {
       return false
     }
+    // While this node was away, another subscriber may have found itself alone in these rooms: the
+    // bus counts as connected again once each has heard that it is not.
+    await Promise.all([...this.rooms].map(async (room) => await this.announcements?.announce(room)))
+    return true
   }
 
   private listen<Args extends unknown[]> (client: RedisClient, event: string, handler: (...args: Args) => void): void {

@@ -1,5 +1,5 @@
 import { encodeEnvelope } from './envelope-codec'
-import type { Envelope, RoutedEnvelope } from './envelope'
+import type { BusMessage, RoutedEnvelope } from './envelope'
 import type { RedisChannels } from './redis-channels'
 import { isCluster, type RedisClient } from './redis-connections'
 
@@ -26,7 +26,7 @@ export class RedisPublisher {
   }
 
   /** Resolves with how many subscribers received it, or undefined when it did not reach Redis. Never rejects. */
-  async send (channel: string, envelope: Envelope): Promise<number | undefined> {
+  async send (channel: string, envelope: BusMessage): Promise<number | undefined> {
     if (this.client.status !== 'ready') return undefined
     const message = encodeEnvelope(envelope)
     try {

@@ -28,18 +28,22 @@ export class Hub implements Membership {
   private readonly log: FastifyBaseLogger
   private readonly queries: ClusterQueries
   private readonly subscriptions: RoomSubscriptions
+  private readonly clusterRequestTimeout: number
   private emptyWaiters: Array<() => void> = []
 
   constructor (bus: Bus, log: FastifyBaseLogger, clusterRequestTimeout: number) {
     this.bus = bus
     this.log = log
+    this.clusterRequestTimeout = clusterRequestTimeout
     this.queries = new ClusterQueries(this.nodeId, bus, clusterRequestTimeout, log)
     this.subscriptions = new RoomSubscriptions(bus, clusterRequestTimeout, (room) => this.members.has(room))
   }
 
   /** Attaches the bus to this node; resolves once envelopes for it arrive. Rejects when the bus cannot start. */
   async start (): Promise<void> {
-    await this.bus.attach({ id: this.nodeId, listener: (envelope) => this.receive(envelope), log: this.log })
+    await this.bus.attach({
+      id: this.nodeId, listener: (envelope) => this.receive(envelope), log: this.log, subscribeTimeout: this.clusterRequestTimeout
+    })
   }
 
   register (connection: Connection): void {

@@ -1,0 +1,146 @@
+import type Redis from 'ioredis'
+import t from 'tap'
+import type { TestServer } from './helpers/app'
+import { redisCluster, startNodes } from './helpers/nodes'
+import { startRedis, type RedisServer } from './helpers/redis-server'
+import { startTcpProxy } from './helpers/tcp-proxy'
+import { waitFor } from './helpers/wait-for'
+import { connect } from './helpers/ws-client'
+
+/*
+ * A node does not publish a room's emits while it is the room's only subscriber (lib/bus/
+ * sole-subscriber.ts). These tests drive it through a real redis-server and count the PUBLISH
+ * commands Redis executed. A long clusterRequestTimeout makes a mark last for seconds (half of it),
+ * so no mark lapses in the middle of a test.
+ */
+
+const OPTIONS = { clusterRequestTimeout: 10_000 }
+const MAX_EMITS_UNTIL_SOLE = 200
+
+async function publishCount (redis: RedisServer): Promise<number> {
+  const stats = String(await redis.command('INFO', 'commandstats'))
+  return Number(/cmdstat_publish:calls=(\d+)/.exec(stats)?.[1] ?? 0)
+}
+
+/** Emits to the room until an emit goes out without a PUBLISH; resolves with how many it took. */
+async function emitUntilSole (redis: RedisServer, node: TestServer, room: string): Promise<number> {
+  for (let emits = 1; emits <= MAX_EMITS_UNTIL_SOLE; emits++) {
+    const before = await publishCount(redis)
+    await node.app.realtime.to(room).emit('warm-up', emits)
+    if (await publishCount(redis) === before) return emits
+  }
+  throw new Error(`still publishing after ${MAX_EMITS_UNTIL_SOLE} emits`)
+}
+
+/** The ids of the pub/sub connections Redis has now. */
+async function pubsubClientIds (redis: RedisServer): Promise<string[]> {
+  const list = String(await redis.command('CLIENT', 'LIST', 'TYPE', 'pubsub'))
+  return [...list.matchAll(/\bid=(\d+)/g)].map((match) => match[1])
+}
+
+/** A test-side subscriber of a room's channel that records the emits it hears. */
+async function eavesdrop (redis: RedisServer, room: string): Promise<{ id: string, emits: string[] }> {
+  const subscriber: Redis = redis.client()
+  const id = String(await subscriber.client('ID'))
+  const emits: string[] = []
+  subscriber.on('message', (_channel: string, message: string) => {
+    if (message.includes('"type":"emit"')) emits.push(message.slice(message.indexOf('\n') + 1))
+  })
+  await subscriber.subscribe(`fastify-realtime#room#${room}`)
+  return { id, emits }
+}
+
+t.test('a node alone in a room stops publishing its emits, and its own clients still get every one in order', async (t) => {
+  const redis = await startRedis(t)
+  const [node] = await startNodes(t, redisCluster(redis), 1, OPTIONS)
+  const { client } = await connect(node.wsUrl, { token: node.token(1) })
+  await client.request({ type: 'join', room: 'order:1' })
+  const warmUps = await emitUntilSole(redis, node, 'order:1')
+  const before = await publishCount(redis)
+  for (let i = 0; i < 100; i++) t.equal(await node.app.realtime.to('order:1').emit('status', i), true, 'reported as handed on')
+  t.equal(await publishCount(redis), before, 'no PUBLISH for 100 emits')
+  const received: unknown[] = []
+  for (let i = 0; i < warmUps + 100; i++) received.push((await client.next('event')).data)
+  t.same(received, [...Array.from({ length: warmUps }, (_, i) => i + 1), ...Array.from({ length: 100 }, (_, i) => i)])
+  client.close()
+})
+
+t.test('a client joining on another node gets the very next emit of a node that was alone in the room', async (t) => {
+  const redis = await startRedis(t)
+  const [a, b] = await startNodes(t, redisCluster(redis), 2, OPTIONS)
+  const onA = await connect(a.wsUrl, { token: a.token(1) })
+  await onA.client.request({ type: 'join', room: 'dashboard' })
+  await emitUntilSole(redis, a, 'dashboard')
+
+  const onB = await connect(b.wsUrl, { token: b.token(2) })
+  t.match(await onB.client.request({ type: 'join', room: 'dashboard' }), { type: 'ack' })
+  const before = await publishCount(redis)
+  await a.app.realtime.to('dashboard').emit('after-join', 1)
+  t.match(await onB.client.next('event'), { event: 'after-join', room: 'dashboard', data: 1 })
+  t.ok(await publishCount(redis) > before, 'node A publishes the room again')
+  onA.client.close()
+  onB.client.close()
+})
+
+t.test('a node whose subscriber connection is half-open never takes the other subscriber for itself', async (t) => {
+  const redis = await startRedis(t)
+  const proxy = await startTcpProxy(t, redis.port)
+  const [node] = await startNodes(t, redisCluster(redis), 1, { ...OPTIONS, redis: `redis://127.0.0.1:${proxy.port}` })
+  const { client } = await connect(node.wsUrl, { token: node.token(1) })
+  await client.request({ type: 'join', room: 'ticker' })
+  const other = await eavesdrop(redis, 'ticker')
+  const subscriber = proxy.connections.find((connection) => connection.sent.includes('\r\nsubscribe\r\n'))
+  if (subscriber === undefined) throw new Error('no subscriber connection went through the proxy')
+  // Redis drops the node's subscription; the node is not told. Every PUBLISH reply now counts one
+  // subscriber: the other one.
+  proxy.halfOpen(subscriber)
+  await waitFor(async () => (await redis.numsub('fastify-realtime#room#ticker'))[0] === 1)
+  const emits = 200
+  for (let i = 0; i < emits; i++) {
+    await node.app.realtime.to('ticker').emit('tick', i)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  await waitFor(() => other.emits.length === emits)
+  t.same(other.emits, Array.from({ length: emits }, (_, i) => String(i)), 'the other subscriber heard every emit')
+  client.close()
+})
+
+t.test('a node that comes back from a cut subscriber connection announces its rooms: a node alone meanwhile publishes to it again', async (t) => {
+  const redis = await startRedis(t)
+  const [a] = await startNodes(t, redisCluster(redis), 1, OPTIONS)
+  const before = await pubsubClientIds(redis)
+  const [b] = await startNodes(t, redisCluster(redis), 1, OPTIONS)
+  const bSubscriber = (await pubsubClientIds(redis)).filter((id) => !before.includes(id))
+  t.equal(bSubscriber.length, 1)
+  const onA = await connect(a.wsUrl, { token: a.token(1) })
+  const onB = await connect(b.wsUrl, { token: b.token(2) })
+  await onA.client.request({ type: 'join', room: 'news' })
+  await onB.client.request({ type: 'join', room: 'news' })
+
+  await redis.command('CLIENT', 'KILL', 'ID', bSubscriber[0])
+  await emitUntilSole(redis, a, 'news')
+  t.equal(b.app.realtime.busStatus().connected, false, 'node A found itself alone before node B came back')
+  await waitFor(() => b.app.realtime.busStatus().connected)
+  await a.app.realtime.to('news').emit('after-reconnect')
+  t.match(await onB.client.nextWhere((frame) => frame.type === 'event' && frame.event === 'after-reconnect'), { room: 'news' })
+  onA.client.close()
+  onB.client.close()
+})
+
+t.test('every other subscriber acknowledges an announcement: a join waits for none when a room is new', async (t) => {
+  const redis = await startRedis(t)
+  const [a, b, c] = await startNodes(t, redisCluster(redis), 3, OPTIONS)
+  for (const [node, user] of [[a, 1], [b, 2]] as const) {
+    const { client } = await connect(node.wsUrl, { token: node.token(user) })
+    await client.request({ type: 'join', room: 'lobby' })
+    t.teardown(() => client.close())
+  }
+  const onC = await connect(c.wsUrl, { token: c.token(3) })
+  const started = Date.now()
+  await onC.client.request({ type: 'join', room: 'lobby' })
+  await onC.client.request({ type: 'join', room: 'empty-room' })
+  t.ok(Date.now() - started < 1_000, `both joins acknowledged in ${Date.now() - started} ms, far from the 5 s wait for a silent subscriber`)
+  await a.app.realtime.to('lobby').emit('hello')
+  t.match(await onC.client.next('event'), { event: 'hello', room: 'lobby' })
+  onC.client.close()
+})

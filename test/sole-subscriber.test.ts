@@ -1,0 +1,115 @@
+import t from 'tap'
+import { SoleSubscriberRooms } from '../lib/bus/sole-subscriber'
+
+const WINDOW_MS = 500
+
+/** SoleSubscriberRooms on a hand-moved clock, with probes the test answers. */
+function soleRooms (): { rooms: SoleSubscriberRooms, clock: { now: number }, probes: Array<{ pass: () => void, fail: () => void }> } {
+  const clock = { now: 1_000 }
+  const probes: Array<{ pass: () => void, fail: () => void }> = []
+  const probe = async (): Promise<void> => await new Promise<void>((resolve, reject) => probes.push({ pass: resolve, fail: () => reject(new Error('connection lost')) }))
+  return { rooms: new SoleSubscriberRooms(WINDOW_MS, probe, () => clock.now), clock, probes }
+}
+
+/** Lets the probe's settlement run. */
+async function settled (): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve))
+}
+
+t.test('a reply counting one subscriber marks the room only once the probe comes back', async (t) => {
+  const { rooms, probes } = soleRooms()
+  rooms.settle(rooms.ticket('r'), 1)
+  t.equal(rooms.isSole('r'), false, 'not before the subscriber connection proved alive')
+  t.equal(probes.length, 1)
+  probes[0].pass()
+  await settled()
+  t.equal(rooms.isSole('r'), true)
+})
+
+t.test('a reply counting no subscriber, several, or none at all (not sent) marks nothing', async (t) => {
+  const { rooms, probes } = soleRooms()
+  for (const receivers of [0, 2, 5, undefined]) rooms.settle(rooms.ticket('r'), receivers)
+  t.equal(probes.length, 0, 'nothing to probe')
+  t.equal(rooms.isSole('r'), false)
+})
+
+t.test('a failed probe marks nothing', async (t) => {
+  const { rooms, probes } = soleRooms()
+  rooms.settle(rooms.ticket('r'), 1)
+  probes[0].fail()
+  await settled()
+  t.equal(rooms.isSole('r'), false)
+})
+
+t.test('a mark lasts the window from the send time of the publish that showed it', async (t) => {
+  const { rooms, clock, probes } = soleRooms()
+  const ticket = rooms.ticket('r')
+  clock.now += 100
+  rooms.settle(ticket, 1)
+  probes[0].pass()
+  await settled()
+  clock.now += WINDOW_MS - 101
+  t.equal(rooms.isSole('r'), true)
+  clock.now += 1
+  t.equal(rooms.isSole('r'), false, 'lapsed: the next envelope is published again')
+  t.equal(rooms.isSole('r'), false)
+})
+
+t.test('another node subscribing voids the room\'s mark and every reply and probe still in flight', async (t) => {
+  const { rooms, probes } = soleRooms()
+  rooms.settle(rooms.ticket('r'), 1)
+  probes[0].pass()
+  await settled()
+  const inFlight = rooms.ticket('r')
+  const probed = rooms.ticket('r')
+  rooms.settle(probed, 1)
+  rooms.forget('r')
+  t.equal(rooms.isSole('r'), false)
+  rooms.settle(inFlight, 1)
+  probes[1].pass()
+  await settled()
+  t.equal(rooms.isSole('r'), false, 'a reply or probe from before the announcement marks nothing')
+  rooms.settle(rooms.ticket('r'), 1)
+  probes[2].pass()
+  await settled()
+  t.equal(rooms.isSole('r'), true, 'a publish sent after it counts again')
+})
+
+t.test('forgetting a room with nothing in flight leaves other rooms\' replies valid', async (t) => {
+  const { rooms, probes } = soleRooms()
+  const other = rooms.ticket('other')
+  rooms.forget('r')
+  rooms.settle(other, 1)
+  probes[0].pass()
+  await settled()
+  t.equal(rooms.isSole('other'), true)
+})
+
+t.test('a dropped connection voids every mark and everything in flight', async (t) => {
+  const { rooms, probes } = soleRooms()
+  rooms.settle(rooms.ticket('a'), 1)
+  probes[0].pass()
+  await settled()
+  const inFlight = rooms.ticket('b')
+  rooms.settle(rooms.ticket('c'), 1)
+  rooms.forgetAll()
+  rooms.settle(inFlight, 1)
+  probes[1].pass()
+  await settled()
+  t.same(['a', 'b', 'c'].map((room) => rooms.isSole(room)), [false, false, false])
+})
+
+t.test('one probe at a time: replies arriving meanwhile wait for the next one', async (t) => {
+  const { rooms, probes } = soleRooms()
+  rooms.settle(rooms.ticket('a'), 1)
+  rooms.settle(rooms.ticket('b'), 1)
+  t.equal(probes.length, 1)
+  probes[0].pass()
+  await settled()
+  t.equal(rooms.isSole('a'), true)
+  t.equal(rooms.isSole('b'), false, 'its reply came after the probe was sent')
+  t.equal(probes.length, 2)
+  probes[1].pass()
+  await settled()
+  t.equal(rooms.isSole('b'), true)
+})
