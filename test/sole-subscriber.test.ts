@@ -113,3 +113,15 @@ t.test('one probe at a time: replies arriving meanwhile wait for the next one', 
   await settled()
   t.equal(rooms.isSole('b'), true)
 })
+
+t.test('replies waiting on a probe that never comes back are bounded', async (t) => {
+  const { rooms, probes } = soleRooms()
+  for (let i = 0; i < 5_000; i++) rooms.settle(rooms.ticket(`r${i}`), 1)
+  t.equal(probes.length, 1, 'one probe in flight, however many replies')
+  const waiting = (rooms as unknown as { awaitingProbe: unknown[] }).awaitingProbe
+  t.ok(waiting.length <= 1_024, `${waiting.length} replies kept`)
+  rooms.forgetAll()
+  probes[0].pass()
+  await settled()
+  t.equal(rooms.isSole('r0'), false, 'the connection dropped meanwhile: nothing marked')
+})

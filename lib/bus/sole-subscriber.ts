@@ -1,5 +1,11 @@
 import type { Room } from '../types'
 
+/**
+ * Replies waiting for a probe, at most. A probe that never comes back (a half-open subscriber
+ * connection) must not grow this with every publish; a reply dropped here only marks nothing.
+ */
+const MAX_AWAITING_PROBE = 1_024
+
 /** One publish to a room's channel, as sent: its reply may mark the room only if nothing changed since. */
 export interface PublishTicket {
   readonly room: Room
@@ -64,7 +70,7 @@ export class SoleSubscriberRooms {
 
   /** The publish's reply: how many subscribers received it (undefined: it did not reach Redis). */
   settle (ticket: PublishTicket, receivers: number | undefined): void {
-    if (receivers !== 1 || ticket.epoch !== this.epoch) {
+    if (receivers !== 1 || ticket.epoch !== this.epoch || this.awaitingProbe.length >= MAX_AWAITING_PROBE) {
       this.release(ticket)
       return
     }
