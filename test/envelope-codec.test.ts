@@ -1,8 +1,8 @@
 import t from 'tap'
 import { decodeEnvelope, encodeEnvelope } from '../lib/bus/envelope-codec'
-import type { Envelope } from '../lib/bus/envelope'
+import type { BusMessage } from '../lib/bus/envelope'
 
-const envelopes: Envelope[] = [
+const envelopes: BusMessage[] = [
   { type: 'emit', origin: 'n1', event: 'order:status_updated', dataJson: '{"status":"shipped"}', rooms: ['order:1'], except: [], direct: false },
   { type: 'emit', origin: 'n1', event: 'typing', dataJson: 'null', rooms: ['chat'], except: ['muted'], exceptConnectionId: 'c1', direct: false },
   { type: 'join', origin: 'n1', rooms: ['team'], except: [], targetRooms: ['standup', 'news'] },
@@ -10,7 +10,9 @@ const envelopes: Envelope[] = [
   { type: 'disconnect', origin: 'n1', rooms: ['user:7'], except: [] },
   { type: 'request', origin: 'n1', requestId: 'r1', query: { kind: 'roomSize', room: 'news' } },
   { type: 'response', origin: 'n2', requestId: 'r1', answer: 3 },
-  { type: 'response', origin: 'n2', requestId: 'r2', answer: ['1', '2'] }
+  { type: 'response', origin: 'n2', requestId: 'r2', answer: ['1', '2'] },
+  { type: 'subscribed', origin: 'n1', room: 'order:1', announcementId: 'a1' },
+  { type: 'subscribed-ack', origin: 'n2', announcementId: 'a1' }
 ]
 
 for (const envelope of envelopes) {
@@ -38,4 +40,7 @@ t.test('decoding reports what is wrong instead of throwing', async (t) => {
   t.same(decodeEnvelope('{"v":1,"type":"emit","origin":"n1","rooms":[],"except":[],"event":"e","direct":false}'), { ok: false, reason: 'emit without payload' })
   t.same(decodeEnvelope('{"v":1,"type":"response","origin":"n1","requestId":"r","answer":[1]}'), { ok: false, reason: 'bad response' })
   t.same(decodeEnvelope('{"v":1,"type":"emit","origin":"n1","rooms":[],"except":[],"exceptConnectionId":7,"event":"e","direct":false}\n1'), { ok: false, reason: 'bad selection' })
+  t.same(decodeEnvelope('{"v":1,"type":"subscribed","origin":"n1","room":"","announcementId":"a"}'), { ok: false, reason: 'bad announcement' })
+  t.same(decodeEnvelope('{"v":1,"type":"subscribed","origin":"n1","room":"r"}'), { ok: false, reason: 'bad announcement' })
+  t.same(decodeEnvelope('{"v":1,"type":"subscribed-ack","origin":"n1","announcementId":7}'), { ok: false, reason: 'bad announcement' })
 })

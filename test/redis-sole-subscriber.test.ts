@@ -3,7 +3,7 @@ import t from 'tap'
 import type { TestServer } from './helpers/app'
 import { redisCluster, startNodes } from './helpers/nodes'
 import { startRedis, type RedisServer } from './helpers/redis-server'
-import { startTcpProxy } from './helpers/tcp-proxy'
+import { startTcpProxy, type ProxiedConnection, type TcpProxy } from './helpers/tcp-proxy'
 import { waitFor } from './helpers/wait-for'
 import { connect } from './helpers/ws-client'
 
@@ -32,10 +32,11 @@ async function emitUntilSole (redis: RedisServer, node: TestServer, room: string
   throw new Error(`still publishing after ${MAX_EMITS_UNTIL_SOLE} emits`)
 }
 
-/** The ids of the pub/sub connections Redis has now. */
-async function pubsubClientIds (redis: RedisServer): Promise<string[]> {
-  const list = String(await redis.command('CLIENT', 'LIST', 'TYPE', 'pubsub'))
-  return [...list.matchAll(/\bid=(\d+)/g)].map((match) => match[1])
+/** The node's subscriber connection among those through the proxy. */
+function subscriberOf (proxy: TcpProxy): ProxiedConnection {
+  const subscriber = proxy.connections.find((connection) => connection.sent.includes('\r\nsubscribe\r\n'))
+  if (subscriber === undefined) throw new Error('no subscriber connection went through the proxy')
+  return subscriber
 }
 
 /** A test-side subscriber of a room's channel that records the emits it hears. */
@@ -89,8 +90,7 @@ t.test('a node whose subscriber connection is half-open never takes the other su
   const { client } = await connect(node.wsUrl, { token: node.token(1) })
   await client.request({ type: 'join', room: 'ticker' })
   const other = await eavesdrop(redis, 'ticker')
-  const subscriber = proxy.connections.find((connection) => connection.sent.includes('\r\nsubscribe\r\n'))
-  if (subscriber === undefined) throw new Error('no subscriber connection went through the proxy')
+  const subscriber = subscriberOf(proxy)
   // Redis drops the node's subscription; the node is not told. Every PUBLISH reply now counts one
   // subscriber: the other one.
   proxy.halfOpen(subscriber)
@@ -105,26 +105,70 @@ t.test('a node whose subscriber connection is half-open never takes the other su
   client.close()
 })
 
-t.test('a node that comes back from a cut subscriber connection announces its rooms: a node alone meanwhile publishes to it again', async (t) => {
+t.test('a node that comes back from a dropped subscriber connection announces its rooms: a node alone meanwhile publishes to it again', async (t) => {
   const redis = await startRedis(t)
+  const proxy = await startTcpProxy(t, redis.port)
   const [a] = await startNodes(t, redisCluster(redis), 1, OPTIONS)
-  const before = await pubsubClientIds(redis)
-  const [b] = await startNodes(t, redisCluster(redis), 1, OPTIONS)
-  const bSubscriber = (await pubsubClientIds(redis)).filter((id) => !before.includes(id))
-  t.equal(bSubscriber.length, 1)
+  const [b] = await startNodes(t, redisCluster(redis), 1, { ...OPTIONS, redis: `redis://127.0.0.1:${proxy.port}` })
   const onA = await connect(a.wsUrl, { token: a.token(1) })
   const onB = await connect(b.wsUrl, { token: b.token(2) })
   await onA.client.request({ type: 'join', room: 'news' })
   await onB.client.request({ type: 'join', room: 'news' })
 
-  await redis.command('CLIENT', 'KILL', 'ID', bSubscriber[0])
+  const release = proxy.holdNewConnections()
+  proxy.drop(subscriberOf(proxy))
   await emitUntilSole(redis, a, 'news')
-  t.equal(b.app.realtime.busStatus().connected, false, 'node A found itself alone before node B came back')
+  t.equal(b.app.realtime.busStatus().connected, false, 'node B is still away while node A is alone')
+  release()
   await waitFor(() => b.app.realtime.busStatus().connected)
   await a.app.realtime.to('news').emit('after-reconnect')
   t.match(await onB.client.nextWhere((frame) => frame.type === 'event' && frame.event === 'after-reconnect'), { room: 'news' })
   onA.client.close()
   onB.client.close()
+})
+
+t.test('a node alone in a room whose subscriber connection then goes half-open publishes again within the liveness bound', async (t) => {
+  const redis = await startRedis(t)
+  const proxy = await startTcpProxy(t, redis.port)
+  const [a] = await startNodes(t, redisCluster(redis), 1, { ...OPTIONS, redis: `redis://127.0.0.1:${proxy.port}` })
+  const [b] = await startNodes(t, redisCluster(redis), 1, OPTIONS)
+  const onA = await connect(a.wsUrl, { token: a.token(1) })
+  await onA.client.request({ type: 'join', room: 'alerts' })
+  await emitUntilSole(redis, a, 'alerts')
+
+  proxy.halfOpen(subscriberOf(proxy))
+  const cutAt = Date.now()
+  await waitFor(async () => (await redis.numsub('fastify-realtime#room#alerts'))[0] === 0)
+  // Node B's announcement reaches no subscriber but node B itself: its join waits for no one.
+  const onB = await connect(b.wsUrl, { token: b.token(2) })
+  await onB.client.request({ type: 'join', room: 'alerts' })
+  let published = false
+  for (let i = 0; i < 2_000 && !published; i++) {
+    const before = await publishCount(redis)
+    await a.app.realtime.to('alerts').emit('alert', i)
+    published = await publishCount(redis) > before
+    if (!published) await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+  const skippedFor = Date.now() - cutAt
+  t.ok(published, 'node A publishes the room again')
+  t.ok(skippedFor < 1_000, `within ${skippedFor} ms of the fault, far below the 5 s a mark would last`)
+  t.match(await onB.client.next('event'), { event: 'alert', room: 'alerts' })
+  onA.client.close()
+  onB.client.close()
+})
+
+t.test('a subscriber that never acknowledges delays a join by half of clusterRequestTimeout at most', async (t) => {
+  const redis = await startRedis(t)
+  const [a, b] = await startNodes(t, redisCluster(redis), 2, { clusterRequestTimeout: 400 })
+  await eavesdrop(redis, 'quiet')
+  const onA = await connect(a.wsUrl, { token: a.token(1) })
+  const started = Date.now()
+  t.match(await onA.client.request({ type: 'join', room: 'quiet' }), { type: 'ack' })
+  const waited = Date.now() - started
+  t.ok(waited >= 150 && waited < 400, `the join waited ${waited} ms for the silent subscriber (window 200 ms)`)
+  await b.app.realtime.to('quiet').emit('still-delivered')
+  t.match(await onA.client.next('event'), { event: 'still-delivered' })
+  onA.client.close()
 })
 
 t.test('every other subscriber acknowledges an announcement: a join waits for none when a room is new', async (t) => {

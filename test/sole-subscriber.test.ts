@@ -1,14 +1,22 @@
 import t from 'tap'
-import { SoleSubscriberRooms } from '../lib/bus/sole-subscriber'
+import { SoleSubscriberRooms, type ProbeClock } from '../lib/bus/sole-subscriber'
+import { ManualTimers } from './helpers/manual-timers'
 
 const WINDOW_MS = 500
+const LIVENESS_MS = 100
 
 /** SoleSubscriberRooms on a hand-moved clock, with probes the test answers. */
-function soleRooms (): { rooms: SoleSubscriberRooms, clock: { now: number }, probes: Array<{ pass: () => void, fail: () => void }> } {
-  const clock = { now: 1_000 }
+function manualClock (timers: ManualTimers): ProbeClock {
+  return { now: () => timers.now, setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout }
+}
+
+function soleRooms (): { rooms: SoleSubscriberRooms, clock: ManualTimers, probes: Array<{ pass: () => void, fail: () => void }> } {
+  const clock = new ManualTimers()
+  clock.now = 1_000
   const probes: Array<{ pass: () => void, fail: () => void }> = []
   const probe = async (): Promise<void> => await new Promise<void>((resolve, reject) => probes.push({ pass: resolve, fail: () => reject(new Error('connection lost')) }))
-  return { rooms: new SoleSubscriberRooms(WINDOW_MS, probe, () => clock.now), clock, probes }
+  const rooms = new SoleSubscriberRooms({ windowMs: WINDOW_MS, livenessMs: LIVENESS_MS, probe, clock: manualClock(clock) })
+  return { rooms, clock, probes }
 }
 
 /** Lets the probe's settlement run. */
@@ -44,15 +52,55 @@ t.test('a failed probe marks nothing', async (t) => {
 t.test('a mark lasts the window from the send time of the publish that showed it', async (t) => {
   const { rooms, clock, probes } = soleRooms()
   const ticket = rooms.ticket('r')
-  clock.now += 100
+  clock.now += 10
   rooms.settle(ticket, 1)
   probes[0].pass()
   await settled()
-  clock.now += WINDOW_MS - 101
+  // Keep the connection proven alive meanwhile, as the repeating probes do.
+  for (let step = 0; step < 6; step++) {
+    clock.now += 80
+    rooms.settle(rooms.ticket('other'), 1)
+    probes[probes.length - 1].pass()
+    await settled()
+  }
+  clock.now = 1_000 + WINDOW_MS - 1
   t.equal(rooms.isSole('r'), true)
   clock.now += 1
   t.equal(rooms.isSole('r'), false, 'lapsed: the next envelope is published again')
-  t.equal(rooms.isSole('r'), false)
+})
+
+t.test('marks hold only while the subscriber connection keeps proving alive', async (t) => {
+  const { rooms, clock, probes } = soleRooms()
+  rooms.settle(rooms.ticket('r'), 1)
+  probes[0].pass()
+  await settled()
+  clock.now += LIVENESS_MS - 1
+  t.equal(rooms.isSole('r'), true)
+  clock.now += 1
+  t.equal(rooms.isSole('r'), false, 'no probe came back for livenessMs: the connection may be gone')
+  rooms.settle(rooms.ticket('other'), 1)
+  probes[1].pass()
+  await settled()
+  t.equal(rooms.isSole('r'), true, 'a probe sent later came back: the same connection, still alive')
+})
+
+t.test('probes repeat every half of livenessMs while there are marks, and stop once they lapse', async (t) => {
+  const { rooms, clock, probes } = soleRooms()
+  rooms.settle(rooms.ticket('r'), 1)
+  probes[0].pass()
+  await settled()
+  t.same(clock.pendingDelays(), [LIVENESS_MS / 2], 'the next probe is scheduled')
+  for (let i = 1; i <= 3; i++) {
+    clock.advance(LIVENESS_MS / 2)
+    t.equal(probes.length, i + 1)
+    probes[i].pass()
+    await settled()
+  }
+  t.equal(rooms.isSole('r'), true, 'kept alive by the repeating probes')
+  clock.advance(WINDOW_MS)
+  probes[probes.length - 1].pass()
+  await settled()
+  t.same(clock.pendingDelays(), [], 'no probe once the only mark lapsed')
 })
 
 t.test('another node subscribing voids the room\'s mark and every reply and probe still in flight', async (t) => {

@@ -11,7 +11,10 @@ export interface BusNode {
   readonly listener: EnvelopeListener
   /** Where the bus reports faults (connection lost and restored, bad input at debug level). */
   readonly log: FastifyBaseLogger
-  /** Milliseconds the hub waits at most for `subscribe` to take effect (its clusterRequestTimeout). */
+  /**
+   * Milliseconds the hub waits at most for `subscribe` to take effect (its clusterRequestTimeout).
+   * The Redis bus keeps its own waits within it, and marks a room it alone subscribes to for half of it.
+   */
   readonly subscribeTimeout: number
 }
 

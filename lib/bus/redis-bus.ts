@@ -18,6 +18,11 @@ import type { NodeId, Room } from '../types'
 const CLOSE_TIMEOUT_MS = 1_000
 /** What `publish` resolves to for an envelope nobody else would receive. */
 const PUBLISHED = Promise.resolve(true)
+/**
+ * How long the subscriber connection counts as alive after a PING on it came back: a connection
+ * that dies without the node noticing stops it skipping publishes within this time.
+ */
+const SUBSCRIBER_LIVENESS_MS = 100
 
 export interface RedisBusOptions {
   /** A Redis URL, ioredis options, or an ioredis Redis or Cluster instance (which the bus leaves open). */
@@ -67,6 +72,8 @@ export class RedisBus implements Bus {
   private readonly roomChangesInFlight = new Map<Room, number>()
   /** False from the subscriber dropping until everything is subscribed again. */
   private subscriptionsInPlace = false
+  /** Counts the subscriber connection's ups and downs. */
+  private subscriberConnection = 0
   private closed = false
   private readonly detach: Array<() => void> = []
 
@@ -89,10 +96,13 @@ export class RedisBus implements Bus {
     const health = this.health = new RedisHealth(node.log)
     this.registry = new NodeRegistry(this.publisher.client, this.channels.nodeRegistry, node.id, this.heartbeatInterval, this.nodeTtl)
     if (!this.sharded) {
-      // Half the hub's wait: a subscription that took effect by timing out still outlasts every mark made before it.
+      // Half the hub's wait: a join that took effect by the hub giving up on it still outlasts the
+      // marks made before its subscription, as long as SUBSCRIBE itself took less than that.
       const windowMs = node.subscribeTimeout / 2
       const subscriber = this.subscriber as Redis
-      this.soleRooms = new SoleSubscriberRooms(windowMs, async () => await subscriber.ping())
+      this.soleRooms = new SoleSubscriberRooms({
+        windowMs, livenessMs: Math.min(windowMs, SUBSCRIBER_LIVENESS_MS), probe: async () => await subscriber.ping()
+      })
       this.announcements = new SubscriptionAnnouncements(this.publisher, this.channels, node.id, windowMs)
     }
     this.listen(this.subscriber, this.sharded ? 'smessage' : 'message', (_channel: string, message: string) => this.receive(message))
@@ -111,12 +121,12 @@ export class RedisBus implements Bus {
   }
 
   publish (envelope: RoutedEnvelope): Promise<boolean> {
+    const { soleRooms } = this
     const room = envelope.rooms.length === 1 ? envelope.rooms[0] : undefined
-    const soleRooms = this.soleRooms
     if (room === undefined || soleRooms === undefined || !this.isSubscriptionSettled(room)) return this.counted(this.publisher.publish(envelope))
     if (soleRooms.isSole(room)) return PUBLISHED
     const ticket = soleRooms.ticket(room)
-    return this.counted(this.publisher.send(this.channels.room(room), envelope).then((receivers) => {
+    return this.counted(this.publisher.send(this.channels.of(envelope), envelope).then((receivers) => {
       soleRooms.settle(ticket, receivers)
       return receivers !== undefined
     }))
@@ -140,7 +150,7 @@ export class RedisBus implements Bus {
       .then(async () => await this.announcements?.announce(room))
       .catch((err: unknown) => this.onSubscriptionError(err, room))
     // While disconnected nothing is received anyway, and the subscription is renewed on reconnect.
-    return this.health?.isConnected === true ? subscribed : Promise.resolve()
+    return this.subscriber.status === 'ready' ? subscribed : Promise.resolve()
   }
 
   unsubscribe (room: Room): void {
@@ -160,6 +170,7 @@ export class RedisBus implements Bus {
     this.closed = true
     for (const undo of this.detach.splice(0)) undo()
     this.node = undefined
+    this.soleRooms?.stop()
     this.announcements?.finishAll()
     // The registry's ZREM is queued ahead of the command connection's QUIT; neither waits on a frozen Redis for long.
     await Promise.all([
@@ -240,12 +251,16 @@ export class RedisBus implements Bus {
     })
     this.listen(command, 'ready', () => this.recovered(health))
     this.listen(this.subscriber, 'close', () => {
+      this.subscriberConnection++
       this.subscriptionsInPlace = false
       this.soleRooms?.forgetAll()
       health.down('subscriber')
     })
     this.listen(this.subscriber, 'ready', () => {
+      const connection = ++this.subscriberConnection
       void this.resubscribe().then((ok) => {
+        // The connection this resubscribed on has dropped since: its outcome says nothing of the next one.
+        if (connection !== this.subscriberConnection) return
         this.subscriptionsInPlace = ok
         this.recovered(health)
       })
@@ -265,15 +280,16 @@ export class RedisBus implements Bus {
   private async resubscribe (): Promise<boolean> {
     const node = this.node
     if (node === undefined) return false
-    const rooms = [...this.rooms].map((room) => this.channels.room(room))
+    // Rooms joined from here on are subscribed and announced by their own `subscribe`.
+    const rooms = [...this.rooms]
     try {
-      await this.subscribeChannels([this.channels.broadcast, this.channels.node(node.id), ...rooms])
+      await this.subscribeChannels([this.channels.broadcast, this.channels.node(node.id), ...rooms.map((room) => this.channels.room(room))])
     } catch {
       return false
     }
     // While this node was away, another subscriber may have found itself alone in these rooms: the
     // bus counts as connected again once each has heard that it is not.
-    await Promise.all([...this.rooms].map(async (room) => await this.announcements?.announce(room)))
+    await Promise.all(rooms.map(async (room) => await this.announcements?.announce(room)))
     return true
   }
 

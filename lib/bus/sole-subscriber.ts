@@ -13,6 +13,30 @@ export interface PublishTicket {
   readonly sentAt: number
 }
 
+/** Time and timers, injectable so tests move time by hand. */
+export interface ProbeClock {
+  now: () => number
+  setTimeout: (callback: () => void, ms: number) => unknown
+  clearTimeout: (handle: unknown) => void
+}
+
+const SYSTEM_CLOCK: ProbeClock = {
+  now: () => performance.now(),
+  // Repeating probes never keep a process alive on their own.
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
+}
+
+export interface SoleSubscriberOptions {
+  /** How long a mark lasts from the send time of the publish that showed it. */
+  windowMs: number
+  /** How long the subscriber connection counts as alive after a probe that came back was sent. */
+  livenessMs: number
+  /** A round trip on the subscriber connection (a PING); rejects or never settles when the connection is gone. */
+  probe: () => Promise<unknown>
+  clock?: ProbeClock
+}
+
 /**
  * Rooms whose channel this node was, a moment ago, the only subscriber of: their envelopes would
  * reach nobody else, so the bus need not publish them. In a cluster most rooms are like that (a
@@ -21,14 +45,18 @@ export interface PublishTicket {
  *
  * How a room comes to be marked, and why the mark can be trusted:
  * - A PUBLISH reply counts the subscribers that received it. A count of 1, for a publish sent while
- *   this node's own subscription to the room was confirmed and unchanging, means this node alone.
- * - Unless this node's subscriber connection was already gone at Redis (killed, half-open): the
- *   one could then be another node. So a count of 1 marks the room only after a round trip on the
- *   subscriber connection (`probe`, a PING) that began after the reply: the connection, and with it
- *   every subscription on it, was alive when the publish was processed.
+ *   this node's own subscription to the room was confirmed and unchanging, means this node alone —
+ *   unless this node's subscriber connection was already gone at Redis (killed, half-open), when
+ *   the one is another node. So a count of 1 marks the room only once a probe (a PING on the
+ *   subscriber connection) sent after the reply has come back: the connection, and every
+ *   subscription on it, was alive when the publish was processed.
+ * - A mark holds only while the connection keeps proving alive: probes repeat while there are marks,
+ *   and none counts once `livenessMs` have passed since the last probe that came back was sent. A
+ *   connection that dies unnoticed therefore stops the skipping within `livenessMs`.
  * - Anything that could make a reply stale starts a new epoch, and replies or probes of an older
- *   epoch mark nothing: another node subscribing (`forget`), this node unsubscribing, a Redis
- *   connection dropping (`forgetAll`).
+ *   epoch mark nothing: another node subscribing or this node unsubscribing (`forget`), a Redis
+ *   connection dropping (`forgetAll`). The epoch is one for all rooms: a room's change voids every
+ *   room's replies in flight, which costs only a mark made a little later.
  * - A mark lasts `windowMs` from the send time of the publish that showed it; then the next envelope
  *   is published again and its reply renews the mark. A node that subscribes announces itself and
  *   waits (at most `windowMs`) for every other subscriber to drop its mark; even a node too frozen to
@@ -37,35 +65,46 @@ export interface PublishTicket {
  */
 export class SoleSubscriberRooms {
   private readonly windowMs: number
+  private readonly livenessMs: number
   private readonly probe: () => Promise<unknown>
-  private readonly now: () => number
+  private readonly clock: ProbeClock
   /** Room → send time of the publish that showed this node as its only subscriber. */
   private readonly marks = new Map<Room, number>()
-  /** Room → its tickets not yet settled or probed: a room's change must void only those. */
+  /** Room → its tickets not yet settled or probed: only a room with some needs a new epoch when it changes. */
   private readonly inFlight = new Map<Room, number>()
   private epoch = 0
+  /** Counts dropped connections: a probe sent before one proves nothing about the connection after it. */
+  private connection = 0
+  /** Send time of the last probe that came back: the subscriber connection was alive then. */
+  private aliveAt = -Infinity
   private awaitingProbe: PublishTicket[] = []
   private probing = false
+  private nextProbe: unknown
+  private stopped = false
 
-  constructor (windowMs: number, probe: () => Promise<unknown>, now: () => number = () => performance.now()) {
-    this.windowMs = windowMs
-    this.probe = probe
-    this.now = now
+  constructor (options: SoleSubscriberOptions) {
+    this.windowMs = options.windowMs
+    this.livenessMs = options.livenessMs
+    this.probe = options.probe
+    this.clock = options.clock ?? SYSTEM_CLOCK
   }
 
   /** True while the room's envelopes need not be published. */
   isSole (room: Room): boolean {
     const sentAt = this.marks.get(room)
     if (sentAt === undefined) return false
-    if (this.now() - sentAt < this.windowMs) return true
-    this.marks.delete(room)
-    return false
+    const now = this.clock.now()
+    if (now - sentAt >= this.windowMs) {
+      this.marks.delete(room)
+      return false
+    }
+    return now - this.aliveAt < this.livenessMs
   }
 
   /** Taken just before publishing to a room this node is confirmed subscribed to. */
   ticket (room: Room): PublishTicket {
     this.inFlight.set(room, (this.inFlight.get(room) ?? 0) + 1)
-    return { room, epoch: this.epoch, sentAt: this.now() }
+    return { room, epoch: this.epoch, sentAt: this.clock.now() }
   }
 
   /** The publish's reply: how many subscribers received it (undefined: it did not reach Redis). */
@@ -80,7 +119,6 @@ export class SoleSubscriberRooms {
 
   /** Another node subscribed to the room, or this node unsubscribed: publish its envelopes again. */
   forget (room: Room): void {
-    // A new epoch voids every ticket in flight; only needed when some are this room's.
     if (this.inFlight.has(room)) this.epoch++
     this.marks.delete(room)
   }
@@ -88,8 +126,25 @@ export class SoleSubscriberRooms {
   /** A Redis connection dropped: nothing known before can be trusted. */
   forgetAll (): void {
     this.epoch++
+    this.connection++
+    this.aliveAt = -Infinity
     this.marks.clear()
     for (const ticket of this.awaitingProbe.splice(0)) this.release(ticket)
+  }
+
+  /** No more probes (the bus is closing). */
+  stop (): void {
+    this.stopped = true
+    this.clock.clearTimeout(this.nextProbe)
+  }
+
+  /** Drops lapsed marks; true if any is left, to keep proving the connection alive for. */
+  private hasLiveMarks (): boolean {
+    const now = this.clock.now()
+    for (const [room, sentAt] of this.marks) {
+      if (now - sentAt >= this.windowMs) this.marks.delete(room)
+    }
+    return this.marks.size > 0
   }
 
   private release ({ room }: PublishTicket): void {
@@ -99,17 +154,24 @@ export class SoleSubscriberRooms {
   }
 
   private startProbe (): void {
+    this.clock.clearTimeout(this.nextProbe)
+    this.nextProbe = undefined
+    if (this.stopped) return
     const batch = this.awaitingProbe
     this.awaitingProbe = []
     this.probing = true
-    const settled = (proven: boolean): void => {
+    const { connection } = this
+    const sentAt = this.clock.now()
+    const settled = (cameBack: boolean): void => {
       this.probing = false
+      const proven = cameBack && connection === this.connection
+      if (proven) this.aliveAt = Math.max(this.aliveAt, sentAt)
       for (const ticket of batch) {
-        const { room, epoch, sentAt } = ticket
-        if (proven && epoch === this.epoch && sentAt > (this.marks.get(room) ?? -Infinity)) this.marks.set(room, sentAt)
+        if (proven && ticket.epoch === this.epoch && ticket.sentAt > (this.marks.get(ticket.room) ?? -Infinity)) this.marks.set(ticket.room, ticket.sentAt)
         this.release(ticket)
       }
       if (this.awaitingProbe.length > 0) this.startProbe()
+      else if (this.hasLiveMarks() && !this.stopped) this.nextProbe = this.clock.setTimeout(() => this.startProbe(), this.livenessMs / 2)
     }
     this.probe().then(() => settled(true), () => settled(false))
   }

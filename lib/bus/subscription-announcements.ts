@@ -33,17 +33,15 @@ export class SubscriptionAnnouncements {
   /** Resolves once every other subscriber of the room has acknowledged, or after `waitMs`. Never rejects. */
   async announce (room: Room): Promise<void> {
     const announcementId = randomUUID()
-    let timer: NodeJS.Timeout | undefined
-    const done = new Promise<void>((resolve) => {
-      // Registered before publishing: acknowledgements can come back before the PUBLISH reply.
-      this.pending.set(announcementId, { acknowledged: 0, expected: undefined, finish: resolve })
-    })
-    const entry = this.pending.get(announcementId) as PendingAnnouncement
+    const entry: PendingAnnouncement = { acknowledged: 0, expected: undefined, finish: () => {} }
+    const done = new Promise<void>((resolve) => { entry.finish = resolve })
+    // Registered before publishing: acknowledgements can come back before the PUBLISH reply.
+    this.pending.set(announcementId, entry)
     const receivers = await this.publisher.send(this.channels.room(room), { type: 'subscribed', origin: this.nodeId, room, announcementId })
     // The count includes this node; undefined: Redis is unreachable, and the announcement is made again on reconnect.
     entry.expected = receivers === undefined ? 0 : Math.max(receivers - 1, 0)
     if (entry.acknowledged < entry.expected) {
-      timer = setTimeout(entry.finish, this.waitMs)
+      const timer = setTimeout(entry.finish, this.waitMs).unref()
       await done
       clearTimeout(timer)
     }
