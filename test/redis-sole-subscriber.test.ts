@@ -1,5 +1,5 @@
 import type Redis from 'ioredis'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { TestServer } from './helpers/app'
 import { redisCluster, startNodes } from './helpers/nodes'
 import { startRedis, type RedisServer } from './helpers/redis-server'
@@ -30,6 +30,13 @@ async function emitUntilSole (redis: RedisServer, node: TestServer, room: string
     if (await publishCount(redis) === before) return emits
   }
   throw new Error(`still publishing after ${MAX_EMITS_UNTIL_SOLE} emits`)
+}
+
+/** A node whose Redis connections go through a TCP proxy, for faults on them. */
+async function startProxiedNode (t: Test, redis: RedisServer): Promise<{ node: TestServer, proxy: TcpProxy }> {
+  const proxy = await startTcpProxy(t, redis.port)
+  const [node] = await startNodes(t, redisCluster(redis), 1, { ...OPTIONS, redis: `redis://127.0.0.1:${proxy.port}` })
+  return { node, proxy }
 }
 
 /** The node's subscriber connection among those through the proxy. */
@@ -85,8 +92,7 @@ t.test('a client joining on another node gets the very next emit of a node that 
 
 t.test('a node whose subscriber connection is half-open never takes the other subscriber for itself', async (t) => {
   const redis = await startRedis(t)
-  const proxy = await startTcpProxy(t, redis.port)
-  const [node] = await startNodes(t, redisCluster(redis), 1, { ...OPTIONS, redis: `redis://127.0.0.1:${proxy.port}` })
+  const { node, proxy } = await startProxiedNode(t, redis)
   const { client } = await connect(node.wsUrl, { token: node.token(1) })
   await client.request({ type: 'join', room: 'ticker' })
   const other = await eavesdrop(redis, 'ticker')
@@ -107,9 +113,8 @@ t.test('a node whose subscriber connection is half-open never takes the other su
 
 t.test('a node that comes back from a dropped subscriber connection announces its rooms: a node alone meanwhile publishes to it again', async (t) => {
   const redis = await startRedis(t)
-  const proxy = await startTcpProxy(t, redis.port)
   const [a] = await startNodes(t, redisCluster(redis), 1, OPTIONS)
-  const [b] = await startNodes(t, redisCluster(redis), 1, { ...OPTIONS, redis: `redis://127.0.0.1:${proxy.port}` })
+  const { node: b, proxy } = await startProxiedNode(t, redis)
   const onA = await connect(a.wsUrl, { token: a.token(1) })
   const onB = await connect(b.wsUrl, { token: b.token(2) })
   await onA.client.request({ type: 'join', room: 'news' })
@@ -129,8 +134,7 @@ t.test('a node that comes back from a dropped subscriber connection announces it
 
 t.test('a node alone in a room whose subscriber connection then goes half-open publishes again within the liveness bound', async (t) => {
   const redis = await startRedis(t)
-  const proxy = await startTcpProxy(t, redis.port)
-  const [a] = await startNodes(t, redisCluster(redis), 1, { ...OPTIONS, redis: `redis://127.0.0.1:${proxy.port}` })
+  const { node: a, proxy } = await startProxiedNode(t, redis)
   const [b] = await startNodes(t, redisCluster(redis), 1, OPTIONS)
   const onA = await connect(a.wsUrl, { token: a.token(1) })
   await onA.client.request({ type: 'join', room: 'alerts' })
