@@ -7,7 +7,7 @@
  */
 module.exports = Object.freeze({
   /** Rounds; every reported number is the median of these, with their min–max. */
-  RUNS: 3,
+  RUNS: 5,
   /** Hard stop for the whole bench: rounds not started by then are skipped (and said so). */
   BUDGET_MS: 280_000,
 
