@@ -40,8 +40,8 @@ export interface SoleSubscriberOptions {
 /**
  * Rooms whose channel this node was, a moment ago, the only subscriber of: their envelopes would
  * reach nobody else, so the bus need not publish them. In a cluster most rooms are like that (a
- * user's room lives where the user is connected), and a publish costs Redis, ioredis and the
- * node more than the local delivery it accompanies.
+ * user's room lives where the user is connected), and each such publish would cost the node an
+ * ioredis command and Redis a PUBLISH for nothing.
  *
  * How a room comes to be marked, and why the mark can be trusted:
  * - A PUBLISH reply counts the subscribers that received it. A count of 1, for a publish sent while
