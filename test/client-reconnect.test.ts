@@ -118,7 +118,7 @@ t.test('a server-side disconnect (1000) ends the connection for good', async (t)
 
 t.test('an expired fixed token (4401) ends the connection for good', async (t) => {
   const server = await startServer(t)
-  const client = newClient(t, { url: server.wsUrl, token: server.app.jwt.sign({ sub: 1 }, { expiresIn: 1 }), reconnect: FAST_RECONNECT })
+  const client = newClient(t, { url: server.wsUrl, token: server.expiringToken(1), reconnect: FAST_RECONNECT })
   const events = recordEvents(client, ['disconnect', 'reconnecting'])
   await client.connect()
   await nextEvent(client, 'disconnect', 5_000)
@@ -127,7 +127,7 @@ t.test('an expired fixed token (4401) ends the connection for good', async (t) =
 
 t.test('after a 4401 the client reconnects when the token provider yields a new token', async (t) => {
   const server = await startServer(t)
-  const tokens = [server.app.jwt.sign({ sub: 1 }, { expiresIn: 1 }), server.token(1)]
+  const tokens = [server.expiringToken(1), server.token(1)]
   const client = newClient(t, { url: server.wsUrl, token: () => tokens.shift() ?? 'no more tokens', reconnect: FAST_RECONNECT })
   await client.connect()
   await client.join('desk')
@@ -140,7 +140,7 @@ t.test('after a 4401 the client reconnects when the token provider yields a new 
 
 t.test('after a 4401 the client gives up when the token provider yields the refused token again', async (t) => {
   const server = await startServer(t)
-  const shortLived = server.app.jwt.sign({ sub: 1 }, { expiresIn: 1 })
+  const shortLived = server.expiringToken(1)
   const client = newClient(t, { url: server.wsUrl, token: () => shortLived, reconnect: FAST_RECONNECT })
   await client.connect()
   const gaveUp = nextEvent(client, 'reconnect_failed', 5_000)

@@ -84,9 +84,8 @@ t.test('a refused connection ends its engine.io session, so a retry needs a new 
 
 t.test('disconnects with disconnect_reason 4401 when the token expires', async (t) => {
   const server = await startServer(t)
-  const token = server.app.jwt.sign({ sub: '1' }, { expiresIn: 1 })
-  const { client } = await ioConnect(t, server.httpUrl, { token, transports: ['websocket'] })
-  t.same(await client.next('disconnect_reason', 3_000), { code: 4401, reason: 'token expired' })
+  const { client } = await ioConnect(t, server.httpUrl, { token: server.expiringToken('1'), transports: ['websocket'] })
+  t.same(await client.next('disconnect_reason', 4_000), { code: 4401, reason: 'token expired' })
   t.equal(await client.disconnected, 'io server disconnect', 'a server-side disconnect: no automatic reconnection')
 })
 

@@ -13,6 +13,12 @@ export interface TestServer {
   wsUrl: string
   /** A token for `sub`, valid for an hour unless `claims` says otherwise. */
   token: (sub: string | number, claims?: Record<string, unknown>) => string
+  /**
+   * A token for `sub` that expires `seconds` whole seconds after the current one (so in between
+   * `seconds - 1` and `seconds` from now): `exp` counts whole seconds, and a token signed to expire
+   * within one second would already be expired whenever the second turns before it is checked.
+   */
+  expiringToken: (sub: string | number, seconds?: number) => string
 }
 
 /** Builds an app with the plugin on a free port of 127.0.0.1 and closes it when the test ends. */
@@ -30,6 +36,7 @@ export async function startServer (t: Test, options: RealtimeOptions = {}, fasti
     port: address.port,
     httpUrl: `http://127.0.0.1:${address.port}`,
     wsUrl: `ws://127.0.0.1:${address.port}${path}`,
-    token: (sub, claims = {}) => app.jwt.sign({ sub, ...claims }, { expiresIn: '1h' })
+    token: (sub, claims = {}) => app.jwt.sign({ sub, ...claims }, { expiresIn: '1h' }),
+    expiringToken: (sub, seconds = 2) => app.jwt.sign({ sub, exp: Math.floor(Date.now() / 1000) + seconds })
   }
 }
