@@ -78,7 +78,8 @@ export class SoleSubscriberRooms {
   /** Send time of the last probe that came back: the subscriber connection was alive then. */
   private aliveAt = -Infinity
   private awaitingProbe: PublishTicket[] = []
-  private probing = false
+  /** The tickets of the probe in flight, if one is. */
+  private probing: PublishTicket[] | undefined
   private nextProbe: unknown
   private stopped = false
 
@@ -114,7 +115,7 @@ export class SoleSubscriberRooms {
       return
     }
     this.awaitingProbe.push(ticket)
-    if (!this.probing) this.startProbe()
+    if (this.probing === undefined) this.startProbe()
   }
 
   /** Another node subscribed to the room, or this node unsubscribed: publish its envelopes again. */
@@ -123,13 +124,20 @@ export class SoleSubscriberRooms {
     this.marks.delete(room)
   }
 
-  /** A Redis connection dropped: nothing known before can be trusted. */
+  /**
+   * A Redis connection dropped: nothing known before can be trusted. The probe in flight is given up
+   * on: ioredis may drop it without settling it (autoResendUnfulfilledCommands: false), and a probe
+   * that never settles must not stop every later one.
+   */
   forgetAll (): void {
     this.epoch++
     this.connection++
     this.aliveAt = -Infinity
     this.marks.clear()
-    for (const ticket of this.awaitingProbe.splice(0)) this.release(ticket)
+    this.clock.clearTimeout(this.nextProbe)
+    this.nextProbe = undefined
+    for (const ticket of [...this.awaitingProbe.splice(0), ...(this.probing ?? [])]) this.release(ticket)
+    this.probing = undefined
   }
 
   /** No more probes (the bus is closing). */
@@ -159,15 +167,16 @@ export class SoleSubscriberRooms {
     if (this.stopped) return
     const batch = this.awaitingProbe
     this.awaitingProbe = []
-    this.probing = true
+    this.probing = batch
     const { connection } = this
     const sentAt = this.clock.now()
     const settled = (cameBack: boolean): void => {
-      this.probing = false
-      const proven = cameBack && connection === this.connection
-      if (proven) this.aliveAt = Math.max(this.aliveAt, sentAt)
+      // Given up on by forgetAll: its tickets are released, and another probe may be in flight.
+      if (connection !== this.connection) return
+      this.probing = undefined
+      if (cameBack) this.aliveAt = Math.max(this.aliveAt, sentAt)
       for (const ticket of batch) {
-        if (proven && ticket.epoch === this.epoch && ticket.sentAt > (this.marks.get(ticket.room) ?? -Infinity)) this.marks.set(ticket.room, ticket.sentAt)
+        if (cameBack && ticket.epoch === this.epoch && ticket.sentAt > (this.marks.get(ticket.room) ?? -Infinity)) this.marks.set(ticket.room, ticket.sentAt)
         this.release(ticket)
       }
       if (this.awaitingProbe.length > 0) this.startProbe()

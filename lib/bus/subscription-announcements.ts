@@ -38,8 +38,10 @@ export class SubscriptionAnnouncements {
     // Registered before publishing: acknowledgements can come back before the PUBLISH reply.
     this.pending.set(announcementId, entry)
     const receivers = await this.publisher.send(this.channels.room(room), { type: 'subscribed', origin: this.nodeId, room, announcementId })
-    // The count includes this node; undefined: Redis is unreachable, and the announcement is made again on reconnect.
-    entry.expected = receivers === undefined ? 0 : Math.max(receivers - 1, 0)
+    // The count includes this node. Undefined: the command connection is down and nobody heard it;
+    // waiting the whole `waitMs` still lets every mark made before this subscription lapse (marks
+    // are renewed only by replies that count this node too).
+    entry.expected = receivers === undefined ? Infinity : Math.max(receivers - 1, 0)
     if (entry.acknowledged < entry.expected) {
       const timer = setTimeout(entry.finish, this.waitMs).unref()
       await done
