@@ -13,6 +13,7 @@ import { RedisPublisher } from './redis-publisher'
 import { SoleSubscriberRooms } from './sole-subscriber'
 import { SubscriptionAnnouncements } from './subscription-announcements'
 import { invalidOption, RealtimeConfigError } from '../errors'
+import { RefCounts } from '../ref-counts'
 import type { NodeId, Room } from '../types'
 
 const CLOSE_TIMEOUT_MS = 1_000
@@ -69,7 +70,7 @@ export class RedisBus implements Bus {
   /** Rooms this node should receive, whatever the connection's state: re-asserted after every reconnect. */
   private readonly rooms = new Set<Room>()
   /** Rooms with a SUBSCRIBE or UNSUBSCRIBE not yet answered, and how many. */
-  private readonly roomChangesInFlight = new Map<Room, number>()
+  private readonly roomChangesInFlight = new RefCounts<Room>()
   /** False from the subscriber dropping until everything is subscribed again. */
   private subscriptionsInPlace = false
   /** Counts the subscriber connection's ups and downs. */
@@ -195,13 +196,11 @@ export class RedisBus implements Bus {
   }
 
   private async changingRoom (room: Room, change: Promise<unknown>): Promise<void> {
-    this.roomChangesInFlight.set(room, (this.roomChangesInFlight.get(room) ?? 0) + 1)
+    this.roomChangesInFlight.add(room)
     try {
       await change
     } finally {
-      const left = (this.roomChangesInFlight.get(room) ?? 1) - 1
-      if (left > 0) this.roomChangesInFlight.set(room, left)
-      else this.roomChangesInFlight.delete(room)
+      this.roomChangesInFlight.remove(room)
     }
   }
 

@@ -1,3 +1,4 @@
+import { RefCounts } from '../ref-counts'
 import type { Room } from '../types'
 
 /**
@@ -71,7 +72,7 @@ export class SoleSubscriberRooms {
   /** Room → send time of the publish that showed this node as its only subscriber. */
   private readonly marks = new Map<Room, number>()
   /** Room → its tickets not yet settled or probed: only a room with some needs a new epoch when it changes. */
-  private readonly inFlight = new Map<Room, number>()
+  private readonly inFlight = new RefCounts<Room>()
   private epoch = 0
   /** Counts dropped connections: a probe sent before one proves nothing about the connection after it. */
   private connection = 0
@@ -95,7 +96,7 @@ export class SoleSubscriberRooms {
     const sentAt = this.marks.get(room)
     if (sentAt === undefined) return false
     const now = this.clock.now()
-    if (now - sentAt >= this.windowMs) {
+    if (this.hasLapsed(sentAt, now)) {
       this.marks.delete(room)
       return false
     }
@@ -104,7 +105,7 @@ export class SoleSubscriberRooms {
 
   /** Taken just before publishing to a room this node is confirmed subscribed to. */
   ticket (room: Room): PublishTicket {
-    this.inFlight.set(room, (this.inFlight.get(room) ?? 0) + 1)
+    this.inFlight.add(room)
     return { room, epoch: this.epoch, sentAt: this.clock.now() }
   }
 
@@ -150,15 +151,17 @@ export class SoleSubscriberRooms {
   private hasLiveMarks (): boolean {
     const now = this.clock.now()
     for (const [room, sentAt] of this.marks) {
-      if (now - sentAt >= this.windowMs) this.marks.delete(room)
+      if (this.hasLapsed(sentAt, now)) this.marks.delete(room)
     }
     return this.marks.size > 0
   }
 
+  private hasLapsed (markSentAt: number, now: number): boolean {
+    return now - markSentAt >= this.windowMs
+  }
+
   private release ({ room }: PublishTicket): void {
-    const left = (this.inFlight.get(room) ?? 1) - 1
-    if (left > 0) this.inFlight.set(room, left)
-    else this.inFlight.delete(room)
+    this.inFlight.remove(room)
   }
 
   private startProbe (): void {

@@ -1,4 +1,5 @@
 import type { Bus } from '../bus/bus'
+import { RefCounts } from '../ref-counts'
 import type { Room } from '../types'
 
 /**
@@ -18,7 +19,7 @@ export class RoomSubscriptions {
   private readonly waitMs: number
   private readonly hasMembers: (room: Room) => boolean
   private readonly pending = new Map<Room, Promise<void>>()
-  private readonly reservations = new Map<Room, number>()
+  private readonly reservations = new RefCounts<Room>()
 
   constructor (bus: Bus, waitMs: number, hasMembers: (room: Room) => boolean) {
     this.bus = bus
@@ -39,19 +40,11 @@ export class RoomSubscriptions {
   /** Subscribes to rooms ahead of joins; the returned function ends the reservation. */
   reserve (rooms: readonly Room[]): () => void {
     for (const room of rooms) {
-      const held = this.reservations.get(room)
-      this.reservations.set(room, (held ?? 0) + 1)
-      if (held === undefined && !this.hasMembers(room)) this.subscribe(room)
+      if (this.reservations.add(room) && !this.hasMembers(room)) this.subscribe(room)
     }
     return () => {
       for (const room of rooms) {
-        const left = (this.reservations.get(room) ?? 1) - 1
-        if (left > 0) {
-          this.reservations.set(room, left)
-          continue
-        }
-        this.reservations.delete(room)
-        if (!this.hasMembers(room)) this.unsubscribe(room)
+        if (this.reservations.remove(room) && !this.hasMembers(room)) this.unsubscribe(room)
       }
     }
   }
