@@ -39,11 +39,23 @@ async function startProxiedNode (t: Test, redis: RedisServer): Promise<{ node: T
   return { node, proxy }
 }
 
-/** The node's subscriber connection among those through the proxy. */
+/** The node's subscriber connection among those through the proxy: the latest, after reconnects. */
 function subscriberOf (proxy: TcpProxy): ProxiedConnection {
-  const subscriber = proxy.connections.find((connection) => connection.sent.includes('\r\nsubscribe\r\n'))
+  const subscribers = proxy.connections.filter((connection) => connection.sent.includes('\r\nsubscribe\r\n'))
+  const subscriber = subscribers[subscribers.length - 1]
   if (subscriber === undefined) throw new Error('no subscriber connection went through the proxy')
   return subscriber
+}
+
+/** When a test-side subscriber of a room's channel, which never acknowledges, heard each announcement of it. */
+async function announcementsHeard (redis: RedisServer, room: string): Promise<number[]> {
+  const subscriber: Redis = redis.client()
+  const heardAt: number[] = []
+  subscriber.on('message', (_channel: string, message: string) => {
+    if (message.includes('"type":"subscribed"')) heardAt.push(Date.now())
+  })
+  await subscriber.subscribe(`fastify-realtime#room#${room}`)
+  return heardAt
 }
 
 /** A test-side subscriber of a room's channel that records the emits it hears. */
@@ -132,6 +144,31 @@ t.test('a node that comes back from a dropped subscriber connection announces it
   t.match(await onB.client.nextWhere((frame) => frame.type === 'event' && frame.event === 'after-reconnect'), { room: 'news' })
   onA.client.close()
   onB.client.close()
+})
+
+t.test('after two quick subscriber drops, the bus counts as connected only once the latest connection has announced its rooms', async (t) => {
+  const redis = await startRedis(t)
+  const proxy = await startTcpProxy(t, redis.port)
+  const windowMs = 1_500
+  const [node] = await startNodes(t, redisCluster(redis), 1, { clusterRequestTimeout: 2 * windowMs, redis: `redis://127.0.0.1:${proxy.port}` })
+  const { client } = await connect(node.wsUrl, { token: node.token(1) })
+  await client.request({ type: 'join', room: 'desk' })
+  // A subscriber that never acknowledges: every announcement of the room waits out the window.
+  const heardAt = await announcementsHeard(redis, 'desk')
+
+  proxy.drop(subscriberOf(proxy))
+  await waitFor(() => heardAt.length === 1)
+  // The first reconnect is waiting on its announcement when its connection drops too; the next
+  // one is held for a while, so the two waits end far apart.
+  const release = proxy.holdNewConnections()
+  proxy.drop(subscriberOf(proxy))
+  await new Promise((resolve) => setTimeout(resolve, windowMs / 2))
+  release()
+  await waitFor(() => heardAt.length === 2)
+  await waitFor(() => node.app.realtime.busStatus().connected, 3 * windowMs)
+  const connectedAfter = Date.now() - heardAt[1]
+  t.ok(connectedAfter >= windowMs - 300, `connected ${connectedAfter} ms after the latest announcement (window ${windowMs} ms), not when the dropped connection's wait ended`)
+  client.close()
 })
 
 t.test('a node alone in a room whose subscriber connection then goes half-open publishes again within the liveness bound', async (t) => {
