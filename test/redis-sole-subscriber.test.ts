@@ -171,6 +171,29 @@ t.test('after two quick subscriber drops, the bus counts as connected only once 
   client.close()
 })
 
+t.test('a join made while the bus is still announcing its rooms after a reconnect waits for its own announcement', async (t) => {
+  const redis = await startRedis(t)
+  const [a] = await startNodes(t, redisCluster(redis), 1, OPTIONS)
+  const { node: b, proxy } = await startProxiedNode(t, redis)
+  const onA = await connect(a.wsUrl, { token: a.token(1) })
+  await onA.client.request({ type: 'join', room: 'deals' })
+  const onB = await connect(b.wsUrl, { token: b.token(2) })
+  await onB.client.request({ type: 'join', room: 'desk' })
+  // Node B's announcement of `desk` after its reconnect waits out the window (5 s) for this one.
+  const heardAt = await announcementsHeard(redis, 'desk')
+  await emitUntilSole(redis, a, 'deals')
+
+  proxy.drop(subscriberOf(proxy))
+  await waitFor(() => heardAt.length === 1)
+  t.equal(b.app.realtime.busStatus().connected, false, 'node B is still waiting on its announcement of desk')
+  await onB.client.request({ type: 'join', room: 'deals' })
+  await a.app.realtime.to('deals').emit('first-after-join')
+  t.match(await onB.client.nextWhere((frame) => frame.type === 'event' && frame.event === 'first-after-join', 2_000), { room: 'deals' },
+    'node A, alone in the room until then, published the first emit after the join')
+  onA.client.close()
+  onB.client.close()
+})
+
 t.test('a node alone in a room whose subscriber connection then goes half-open publishes again within the liveness bound', async (t) => {
   const redis = await startRedis(t)
   const { node: a, proxy } = await startProxiedNode(t, redis)
