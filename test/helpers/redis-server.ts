@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, connect as tcpConnect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,10 +29,17 @@ export class RedisServer {
   private readonly clients = new Set<Redis>()
   private child: ChildProcess | undefined
 
-  constructor (port: number, extraArgs: string[] = []) {
+  private readonly readyLine: string
+
+  /** With `sentinelConfig` (a writable file: Sentinel rewrites it), the process is a Sentinel instead. */
+  constructor (port: number, extraArgs: string[] = [], sentinelConfig?: string) {
     this.port = port
     this.url = `redis://127.0.0.1:${port}`
-    this.args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs]
+    const listen = ['--port', String(port), '--bind', '127.0.0.1']
+    this.args = sentinelConfig === undefined
+      ? [...listen, '--save', '', '--appendonly', 'no', ...extraArgs]
+      : [sentinelConfig, '--sentinel', ...listen, ...extraArgs]
+    this.readyLine = sentinelConfig === undefined ? 'Ready to accept connections' : 'Sentinel ID is'
   }
 
   /** Starts the process and resolves once it answers PING. */
@@ -56,7 +63,7 @@ export class RedisServer {
         else reject(err)
       }
       const onStdout = (): void => {
-        if (output.includes('Ready to accept connections')) settle()
+        if (output.includes(this.readyLine)) settle()
       }
       child.stdout?.on('data', onStdout)
       child.once('error', settle)
@@ -133,6 +140,61 @@ export async function startRedis (t: Test, extraArgs: string[] = []): Promise<Re
   return server
 }
 
+/** A master, its replica and one Sentinel watching them, as `startSentinelGroup` made them. */
+export interface SentinelGroup {
+  readonly master: RedisServer
+  readonly replica: RedisServer
+  readonly sentinel: RedisServer
+  /** ioredis options that find the master through the Sentinel. */
+  readonly redisOptions: { sentinels: Array<{ host: string, port: number }>, name: string }
+  /** The port of the server the Sentinel currently names as master. */
+  masterPort: () => Promise<number>
+}
+
+const SENTINEL_MASTER_NAME = 'realtime'
+
+/**
+ * A master with one replica and one Sentinel (quorum 1) that declares the master down after 1 s of
+ * silence and promotes the replica; resolved once the replica is in sync and the Sentinel knows it.
+ */
+export async function startSentinelGroup (t: Test): Promise<SentinelGroup> {
+  const master = await startRedis(t)
+  const replica = await startRedis(t, ['--replicaof', '127.0.0.1', String(master.port)])
+  const dir = mkdtempSync(join(tmpdir(), 'fastify-realtime-sentinel-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const config = join(dir, 'sentinel.conf')
+  writeFileSync(config, [
+    `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${master.port} 1`,
+    `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} 1000`,
+    `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 10000`,
+    ''
+  ].join('\n'))
+  const sentinel = new RedisServer(await freePort(), [], config)
+  t.teardown(() => sentinel.stop())
+  await sentinel.start()
+  await until(async () => String(await replica.command('INFO', 'replication')).includes('master_link_status:up'), 'the replica never synced')
+  await until(async () => JSON.stringify(await sentinel.command('SENTINEL', 'REPLICAS', SENTINEL_MASTER_NAME)).includes(String(replica.port)), 'the Sentinel never saw the replica')
+  return {
+    master,
+    replica,
+    sentinel,
+    redisOptions: { sentinels: [{ host: '127.0.0.1', port: sentinel.port }], name: SENTINEL_MASTER_NAME },
+    masterPort: async () => {
+      const [, port] = await sentinel.command('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_MASTER_NAME) as [string, string]
+      return Number(port)
+    }
+  }
+}
+
+/** Asks until `condition` holds (no event announces these states), boundedly. */
+async function until (condition: () => Promise<boolean>, failure: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error(failure)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
 /**
  * A local Redis Cluster of three masters (no replicas), made with `redis-cli --cluster create`,
  * resolved once every node reports `cluster_state:ok`.
@@ -151,13 +213,9 @@ export async function startRedisCluster (t: Test, size = 3): Promise<RedisServer
   }
   const created = spawnSync(REDIS_CLI, ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 })
   if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`)
-  // No event announces that every node agrees on the slot map; ask, boundedly.
-  const deadline = Date.now() + START_TIMEOUT_MS
+  // No event announces that every node agrees on the slot map.
   for (const node of nodes) {
-    while (!String(await node.command('CLUSTER', 'INFO')).includes('cluster_state:ok')) {
-      if (Date.now() > deadline) throw new Error(`cluster node ${node.port} never reached cluster_state:ok`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    await until(async () => String(await node.command('CLUSTER', 'INFO')).includes('cluster_state:ok'), `cluster node ${node.port} never reached cluster_state:ok`)
   }
   return nodes
 }
