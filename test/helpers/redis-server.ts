@@ -196,14 +196,15 @@ async function until (condition: () => Promise<boolean>, failure: string): Promi
 }
 
 /**
- * A local Redis Cluster of three masters (no replicas), made with `redis-cli --cluster create`,
- * resolved once every node reports `cluster_state:ok`.
+ * A local Redis Cluster of three masters, each with `replicas` replicas (none by default), made with
+ * `redis-cli --cluster create`, resolved once every node reports `cluster_state:ok` and every
+ * replica is in sync.
  */
-export async function startRedisCluster (t: Test, size = 3): Promise<RedisServer[]> {
+export async function startRedisCluster (t: Test, masters = 3, replicas = 0): Promise<RedisServer[]> {
   const dir = mkdtempSync(join(tmpdir(), 'fastify-realtime-cluster-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const nodes: RedisServer[] = []
-  for (let i = 0; i < size; i++) {
+  for (let i = 0; i < masters * (1 + replicas); i++) {
     // Each node also listens on port + 10000 for the cluster bus.
     const port = await freePort(async (candidate) => candidate + 10_000 < 65_536 && await isFree(candidate + 10_000))
     const node = new RedisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--cluster-node-timeout', '2000'])
@@ -211,11 +212,15 @@ export async function startRedisCluster (t: Test, size = 3): Promise<RedisServer
     await node.start()
     nodes.push(node)
   }
-  const created = spawnSync(REDIS_CLI, ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 })
+  const created = spawnSync(REDIS_CLI, ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 })
   if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`)
-  // No event announces that every node agrees on the slot map.
+  // No event announces that every node agrees on the slot map, or that a replica caught up.
   for (const node of nodes) {
     await until(async () => String(await node.command('CLUSTER', 'INFO')).includes('cluster_state:ok'), `cluster node ${node.port} never reached cluster_state:ok`)
+    await until(async () => {
+      const replication = String(await node.command('INFO', 'replication'))
+      return replication.includes('role:master') || replication.includes('master_link_status:up')
+    }, `cluster replica ${node.port} never synced`)
   }
   return nodes
 }
