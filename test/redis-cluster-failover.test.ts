@@ -1,10 +1,10 @@
 import { Cluster } from 'ioredis'
 import t from 'tap'
-import type { TestServer } from './helpers/app'
+import { timeUntilDelivered } from './helpers/delivery'
 import { redisShardedCluster, startNodes } from './helpers/nodes'
 import { startRedisCluster, type RedisServer } from './helpers/redis-server'
 import { waitFor } from './helpers/wait-for'
-import { connect, type TestClient } from './helpers/ws-client'
+import { connect } from './helpers/ws-client'
 
 /*
  * A Redis Cluster of three masters with a replica each. The fault is the real one: the master that
@@ -14,6 +14,8 @@ import { connect, type TestClient } from './helpers/ws-client'
 
 const FAILOVER_TIMEOUT_MS = 20_000
 const PREFIX = 'failover'
+/** Probes for as long as a failover may take. */
+const PROBING = { intervalMs: 50, attempts: FAILOVER_TIMEOUT_MS / 50 }
 
 function connectCluster (nodes: RedisServer[]): Cluster {
   const client = new Cluster(nodes.map((node) => ({ host: '127.0.0.1', port: node.port })), { enableAutoPipelining: true })
@@ -34,21 +36,6 @@ async function ownerOf (node: RedisServer, slot: number): Promise<number | undef
     if (serves) return Number(address.split('@')[0].split(':')[1])
   }
   return undefined
-}
-
-/** Emits from `from` every 50 ms until `to` receives one (bounded); resolves with how long that took. */
-async function timeUntilDelivered (from: TestServer, to: TestClient, room: string): Promise<number> {
-  const started = Date.now()
-  for (let attempt = 0; attempt < 400; attempt++) {
-    await from.app.realtime.to(room).emit('probe', attempt)
-    try {
-      await to.nextWhere((frame) => frame.type === 'event' && frame.event === 'probe', 50)
-      return Date.now() - started
-    } catch {
-      // Not through yet; probe again.
-    }
-  }
-  throw new Error('cross-node delivery never resumed')
 }
 
 t.test('a killed master: once its replica is promoted, the room on its shard is delivered across nodes again', async (t) => {
@@ -75,9 +62,9 @@ t.test('a killed master: once its replica is promoted, the room on its shard is 
   }, FAILOVER_TIMEOUT_MS)
 
   const promotedAfter = Date.now() - killedAt
-  const resumedAfter = await timeUntilDelivered(a, onB.client, room)
+  const resumedAfter = await timeUntilDelivered(a.app.realtime.to(room), onB.client, PROBING)
   t.ok(resumedAfter < FAILOVER_TIMEOUT_MS, `A's emits reach B again ${resumedAfter} ms after the promotion (${promotedAfter} ms after the kill)`)
-  t.ok(await timeUntilDelivered(b, onA.client, room) < FAILOVER_TIMEOUT_MS, 'and B\'s reach A')
+  t.ok(await timeUntilDelivered(b.app.realtime.to(room), onA.client, PROBING) < FAILOVER_TIMEOUT_MS, 'and B\'s reach A')
   onA.client.close()
   onB.client.close()
 })

@@ -1,32 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import type { TestServer } from './helpers/app'
+import { timeUntilDelivered } from './helpers/delivery'
 import { captureLogs } from './helpers/log-capture'
 import { redisCluster, startNodes } from './helpers/nodes'
 import { startRedis } from './helpers/redis-server'
 import { waitFor } from './helpers/wait-for'
-import { connect, type TestClient } from './helpers/ws-client'
+import { connect } from './helpers/ws-client'
 
 const RESUME_BUDGET_MS = 1_500
 const OUTAGE_MS = 3_000
-
-/**
- * Emits a probe from `from` to user 1 every 25 ms until `to` receives one (bounded), and resolves
- * with how long that took: the time until cross-node delivery works again.
- */
-async function timeUntilDelivered (from: TestServer, to: TestClient): Promise<number> {
-  const started = Date.now()
-  for (let attempt = 0; attempt < 200; attempt++) {
-    await from.app.realtime.toUser(1).emit('probe', attempt)
-    try {
-      await to.nextWhere((frame) => frame.type === 'event' && frame.event === 'probe', 25)
-      return Date.now() - started
-    } catch {
-      // Not through yet; probe again.
-    }
-  }
-  throw new Error('cross-node delivery never resumed')
-}
 
 t.test('Redis killed and restarted: local delivery goes on, emits report false, one warning, delivery resumes', async (t) => {
   const redis = await startRedis(t)
@@ -48,7 +30,7 @@ t.test('Redis killed and restarted: local delivery goes on, emits report false, 
   await sleep(OUTAGE_MS)
 
   await redis.start()
-  const resumedIn = await timeUntilDelivered(a, remote.client)
+  const resumedIn = await timeUntilDelivered(a.app.realtime.toUser(1), remote.client)
   t.ok(resumedIn < RESUME_BUDGET_MS, `delivery resumed ${resumedIn} ms after Redis came back`)
   t.notOk(remote.client.pending().some((frame) => frame.type === 'event' && frame.event === 'during-outage'),
     'what was published during the outage is gone (at-most-once), not delivered late')
@@ -84,7 +66,7 @@ t.test('CLIENT KILL TYPE pubsub: the subscriber reconnects, resubscribes and del
   await remote.client.request({ type: 'join', room: 'order:1' })
   const killed = Number(await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub'))
   t.equal(killed, 2, 'both nodes’ subscribers were cut off')
-  const resumedIn = await timeUntilDelivered(a, remote.client)
+  const resumedIn = await timeUntilDelivered(a.app.realtime.toUser(1), remote.client)
   t.ok(resumedIn < RESUME_BUDGET_MS, `delivery resumed ${resumedIn} ms after the kill`)
   await a.app.realtime.to('order:1').emit('room-traffic')
   t.match(await remote.client.next('event'), { event: 'room-traffic', room: 'order:1' }, 'room subscriptions are back too')
