@@ -76,6 +76,22 @@ t.test('a polling session that stops polling is dropped once maxBufferedBytes wa
   await stillReceives(t, server.app, reader)
 })
 
+t.test('what app code sends a client through app.realtime.io counts towards its cap too', async (t) => {
+  const server = await startServer(t, { maxBufferedBytes: CAP })
+  const { sid } = await openSession(server.httpUrl)
+  t.equal((await post(server.httpUrl, sid, `40{"token":"${server.token(1)}"}`)).status, 200)
+  const socketId = /^40\{"sid":"([^"]+)"/.exec((await poll(server.httpUrl, sid)).body)?.[1]
+  for (let i = 0; i < 100 && !(await server.app.realtime.isUserConnected(1)); i++) await new Promise((resolve) => setImmediate(resolve))
+
+  // No further poll. Socket.IO itself carries these (the hub does not), 320 KiB in all.
+  const socket = serverSocket(server.app, socketId)
+  for (let i = 0; i < 5; i++) socket.emit('direct', CHUNK)
+  t.equal(server.app.realtime.stats().slowConsumerDisconnects, 0, 'nothing is checked until the hub delivers')
+  await server.app.realtime.emit('tiny', 1)
+  t.equal(server.app.realtime.stats().slowConsumerDisconnects, 1, 'the next event the hub delivers finds the cap passed')
+  t.notOk(await server.app.realtime.isUserConnected(1), 'the slow consumer left the hub')
+})
+
 t.test('a client that reads is never counted as a slow consumer, however much is sent', async (t) => {
   const server = await startServer(t, { maxBufferedBytes: CAP })
   const { client } = await ioConnect(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })

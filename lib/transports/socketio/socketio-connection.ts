@@ -20,12 +20,17 @@ interface Refusal {
   error: { code: RealtimeError['code'], message: string }
 }
 
+/** A packet waiting in engine.io's write buffer: Socket.IO's encoded string, or binary data. */
+interface EnginePacket {
+  data?: string | Buffer | ArrayBuffer
+}
+
 /**
  * What a client's backlog is read from: engine.io's write buffer (private in its types; package.json
  * pins engine.io 6.6.x) and, over WebSocket, the ws socket the transport writes to.
  */
 interface EngineBacklog {
-  writeBuffer: unknown[]
+  writeBuffer: EnginePacket[]
   transport: { name: string, socket?: { bufferedAmount: number, terminate: () => void } }
 }
 
@@ -54,10 +59,12 @@ export class SocketIoConnection extends BaseConnection {
   private readonly socket: Socket
   private readonly encodePacket: EventPacketEncoder
   private admitted = false
-  // Bytes this connection's deliveries added to engine.io's current write buffer, known by its
-  // first packet (`backlogHead`): engine.io starts a new array, with new packets, at every flush.
+  // Bytes waiting in engine.io's current write buffer, whoever sent them (the hub, or app code
+  // through `app.realtime.io`), known by its first packet (`backlogHead`) and counted up to
+  // `backlogCounted` packets: engine.io starts a new array, with new packets, at every flush.
   private backlogBytes = 0
-  private backlogHead: unknown
+  private backlogHead: EnginePacket | undefined
+  private backlogCounted = 0
   /**
    * Settles when the requests received so far that hold the queue (admission, joins) are done;
    * undefined once they are, so an idle connection keeps no settled promise.
@@ -141,7 +148,7 @@ export class SocketIoConnection extends BaseConnection {
     if (!this.isOpen) return
     const { packet, options } = message.encodeOnce(this.encodePacket)
     this.socket.conn.write(packet, options)
-    const backlog = this.backlogAfterWriting(options.wsPreEncodedFrame[0].length)
+    const backlog = this.backlogAfterWriting()
     if (backlog > this.gateway.options.maxBufferedBytes) this.dropSlowConsumer(backlog)
   }
 
@@ -162,26 +169,25 @@ export class SocketIoConnection extends BaseConnection {
   }
 
   /**
-   * Roughly how many bytes wait for the client, counted in O(1). engine.io hands its write buffer
-   * to the transport whenever the transport can take more, and starts a new one; a client that does
-   * not read keeps the transport busy (a WebSocket waiting for its socket to drain, a poll that
-   * never comes), so its packets pile up in one buffer. What the deliveries added to the current
-   * buffer is counted here; over WebSocket, the socket's own backlog is added.
+   * Roughly how many bytes wait for the client, in O(1) per packet. engine.io hands its write
+   * buffer to the transport whenever the transport can take more, and starts a new one; a client
+   * that does not read keeps the transport busy (a WebSocket waiting for its socket to drain, a poll
+   * that never comes), so its packets pile up in one buffer. The packets added to the current buffer
+   * since the last look are counted here; over WebSocket, the socket's own backlog is added.
    */
-  private backlogAfterWriting (bytes: number): number {
+  private backlogAfterWriting (): number {
     const engine = this.socket.conn as unknown as EngineBacklog
-    const head = engine.writeBuffer[0]
-    if (head === undefined) {
-      // Handed to the transport at once.
-      this.backlogHead = undefined
-      this.backlogBytes = 0
-    } else if (head === this.backlogHead) {
-      this.backlogBytes += bytes
-    } else {
-      // Only the first packet is kept: the array would keep a flushed batch alive while the client is idle.
+    const buffer = engine.writeBuffer
+    const head = buffer[0]
+    if (head !== this.backlogHead) {
+      // A new buffer (or none: handed to the transport at once). Only its first packet is kept: the
+      // array would keep a flushed batch alive while the client is idle.
       this.backlogHead = head
-      this.backlogBytes = bytes
+      this.backlogBytes = 0
+      this.backlogCounted = 0
     }
+    for (let i = this.backlogCounted; i < buffer.length; i++) this.backlogBytes += packetBytes(buffer[i])
+    this.backlogCounted = buffer.length
     const { transport } = engine
     return this.backlogBytes + (transport.name === 'websocket' ? transport.socket?.bufferedAmount ?? 0 : 0)
   }
@@ -224,4 +230,11 @@ export class SocketIoConnection extends BaseConnection {
     this.disarmExpiry()
     this.gateway.hub.unregister(this)
   }
+}
+
+/** A packet's size: characters of a string (bytes for ASCII, which event names and JSON mostly are), bytes of binary data. */
+function packetBytes (packet: EnginePacket): number {
+  const { data } = packet
+  if (data === undefined) return 0
+  return typeof data === 'string' ? data.length : data.byteLength
 }
