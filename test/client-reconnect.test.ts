@@ -3,6 +3,7 @@ import t, { type Test } from 'tap'
 import realtime, { type RealtimeOptions } from '../lib/index'
 import { SECRET, startServer } from './helpers/app'
 import { newClient, nextEvent, recordEvents } from './helpers/realtime-client'
+import { waitFor } from './helpers/wait-for'
 
 const FAST_RECONNECT = { initialDelay: 20, maxDelay: 100 }
 
@@ -58,8 +59,26 @@ t.test('a room the restarted server refuses is reported in the reconnect event a
   await restartOn(t, first.port, { canJoin: (_user, room) => room.startsWith('public:') })
   const reconnect = await reconnected
   t.same(reconnect.rejoined, ['public:lobby'])
-  t.match(reconnect.failed, [{ room: 'vip', error: { code: 'FORBIDDEN' } }])
+  t.match(reconnect.failed, [{ room: 'vip', error: { code: 'FORBIDDEN' }, forgotten: true }])
   t.same(client.rooms, ['public:lobby'])
+})
+
+t.test('re-joins that time out behind a slow canJoin are reported but kept: the server still joins them', async (t) => {
+  const first = await startServer(t)
+  const client = newClient(t, { url: first.wsUrl, token: first.token(3), reconnect: FAST_RECONNECT, ackTimeout: 300 })
+  await client.connect()
+  const rooms = Array.from({ length: 10 }, (_, i) => `desk:${i}`)
+  for (const room of rooms) await client.join(room)
+  const reconnected = nextEvent(client, 'reconnect')
+  await first.app.close()
+  // The server decides one join at a time: the later re-joins wait longer than ackTimeout.
+  const second = await restartOn(t, first.port, { canJoin: async () => await new Promise((resolve) => setTimeout(() => resolve(true), 100)) })
+  const { failed } = await reconnected
+  t.ok(failed.length >= 5, `${failed.length} re-joins timed out`)
+  t.ok(failed.every(({ error, forgotten }) => error.code === 'TIMEOUT' && !forgotten), 'each as TIMEOUT, none forgotten')
+  t.same(client.rooms.sort(), rooms, 'the client still remembers every room')
+  await waitFor(async () => (await Promise.all(rooms.map(async (room) => await second.realtime.roomSize(room)))).every((size) => size === 1))
+  t.pass('the server joined every room in the end')
 })
 
 t.test('a room left while disconnected is not re-joined', async (t) => {
@@ -159,7 +178,51 @@ t.test('a failing token provider is reported and the attempt retried', async (t)
   const reported = nextEvent(client, 'error')
   const retrying = nextEvent(client, 'reconnecting')
   const welcome = await client.connect()
-  t.match(await reported, { message: 'refresh endpoint down' })
+  t.match(await reported, { code: 'TOKEN_UNAVAILABLE', message: /refresh endpoint down/ })
   t.match(await retrying, { attempt: 1, code: 1006, reason: 'the token provider failed' })
   t.equal(welcome.user?.sub, 1)
+})
+
+t.test('a token provider that never answers fails each attempt after connectTimeout, then the client gives up', async (t) => {
+  const client = newClient(t, {
+    url: 'ws://127.0.0.1:1/ws',
+    token: async () => await new Promise<string>(() => {}),
+    connectTimeout: 100,
+    reconnect: { initialDelay: 10, maxDelay: 10, maxAttempts: 2 }
+  })
+  const errors = recordEvents(client, ['error'])
+  const gaveUp = nextEvent(client, 'reconnect_failed')
+  await t.rejects(client.connect(), { code: 'DISCONNECTED' })
+  t.match(await gaveUp, { attempts: 2, code: 1006, reason: 'the token provider failed' })
+  t.match(errors.map(([, error]) => error), [{ code: 'TOKEN_UNAVAILABLE', message: /did not answer within 100 ms/ }, { code: 'TOKEN_UNAVAILABLE' }, { code: 'TOKEN_UNAVAILABLE' }])
+})
+
+t.test('a reconnect whose token the WebSocket constructor refuses stops with reconnect_failed and an INVALID_OPTION error', async (t) => {
+  const server = await startServer(t)
+  let calls = 0
+  const client = newClient(t, { url: server.wsUrl, token: () => ++calls === 1 ? server.token(1) : `${server.token(1)}\n`, reconnect: FAST_RECONNECT })
+  await client.connect()
+  const reported = nextEvent(client, 'error')
+  const gaveUp = nextEvent(client, 'reconnect_failed')
+  await server.app.close()
+  t.match(await reported, { code: 'INVALID_OPTION', message: /WebSocket constructor refused/ })
+  t.match(await gaveUp, { attempts: 1, code: 1006 })
+  t.equal(client.connected, false)
+})
+
+t.test('a disconnect listener may connect() again after a close the client does not retry', async (t) => {
+  const server = await startServer(t)
+  server.app.realtime.on('kick-me', (_data, connection) => { connection.disconnect() })
+  const client = newClient(t, { url: server.wsUrl, token: server.token(1), reconnect: FAST_RECONNECT })
+  const first = await client.connect()
+  const again = new Promise<unknown>((resolve) => {
+    const reconnectOnce = ({ willReconnect }: { willReconnect: boolean }): void => {
+      client.off('disconnect', reconnectOnce)
+      if (!willReconnect) resolve(client.connect())
+    }
+    client.on('disconnect', reconnectOnce)
+  })
+  client.emit('kick-me')
+  t.match(await again, { user: { sub: 1 } })
+  t.not(client.connectionId, first.connectionId, 'a new connection')
 })

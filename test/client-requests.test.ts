@@ -118,6 +118,22 @@ t.test('emitWithAck() rejects with TIMEOUT when no answer comes within ackTimeou
   t.same(errors, [], 'a late ack is not an error')
 })
 
+t.test('an error that answers a request after its timeout is dropped too, not reported as an error event', async (t) => {
+  const server = await startServer(t)
+  let fail: (error: Error) => void = () => {}
+  server.app.realtime.on('slow', async () => await new Promise((_resolve, reject) => { fail = reject }))
+  server.app.realtime.on('fast', () => 'fast')
+  const client = newClient(t, { url: server.wsUrl, token: server.token(1), ackTimeout: 100 })
+  const errors: Error[] = []
+  client.on('error', (error) => { errors.push(error) })
+  await client.connect()
+  await t.rejects(client.emitWithAck('slow', {}), { code: 'TIMEOUT' })
+  fail(new Error('too late'))
+  // Answers come back in order: the late INTERNAL error arrives before this ack.
+  t.equal(await client.emitWithAck('fast', {}), 'fast')
+  t.same(errors, [], 'the late error is not an error event')
+})
+
 t.test('pending requests reject with DISCONNECTED when the connection drops', async (t) => {
   const server = await startServer(t, { closeTimeout: 1_000 })
   server.app.realtime.on('slow', async () => await new Promise(() => {}))

@@ -14,7 +14,7 @@ import { PendingRequests } from './pending-requests'
 import { Reconnector } from './reconnector'
 import { RoomMemory } from './room-memory'
 import { SocketSession } from './socket-session'
-import { readToken, subprotocolsFor } from './token'
+import { readToken, subprotocolsFor, type TokenRead } from './token'
 
 type ClientFrameWithoutId = ClientFrame extends infer F ? F extends ClientFrame ? Omit<F, 'id'> : never : never
 
@@ -51,6 +51,8 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
   private hasBeenWelcomed = false
   private waiters: Waiter[] = []
   private usedToken: string | undefined
+  /** The token being read for the current attempt, if any. */
+  private tokenRead: TokenRead | undefined
   private readonly inbound: InboundHandlers = {
     welcome: (welcome) => { this.onWelcome(welcome) },
     event: (event, data, room) => { this.listeners.emit(event, data, room) },
@@ -99,6 +101,7 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
     this.running = false
     this.hasBeenWelcomed = false
     this.attemptGeneration++
+    this.tokenRead?.cancel()
     this.reconnector.reset()
     this.releaseSession()
     this.roomMemory.forgetAll()
@@ -188,14 +191,18 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
 
   private async attempt (): Promise<void> {
     const generation = ++this.attemptGeneration
+    const read = this.tokenRead = readToken(this.options.token, this.options.connectTimeout, this.options.timers)
     let token: string | undefined
     try {
-      token = await readToken(this.options.token)
+      token = await read.token
     } catch (err) {
       if (generation !== this.attemptGeneration) return
-      this.listeners.emit('error', err instanceof Error ? err : new Error(String(err)))
+      // Failed like an attempt that never reached the server, and retried the same way.
+      this.listeners.emit('error', err as RealtimeClientError)
       this.onClosed({ code: ABNORMAL_CLOSE_CODE, reason: 'the token provider failed' })
       return
+    } finally {
+      if (this.tokenRead === read) this.tokenRead = undefined
     }
     if (generation !== this.attemptGeneration) return
     if (!this.reconnector.accepts(token)) {
@@ -211,11 +218,10 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
       }, this.options.timers, this.options.connectTimeout)
     } catch (err) {
       // A malformed URL or token (the constructor throws a SyntaxError): trying again cannot help.
-      const error = err instanceof Error ? err : new Error(String(err))
-      this.running = false
-      this.reconnector.reset()
-      this.rejectWaiters(error)
+      const message = `The WebSocket constructor refused the URL or the token: ${err instanceof Error ? err.message : String(err)}`
+      const error = new RealtimeClientError('INVALID_OPTION', message, undefined, err)
       this.listeners.emit('error', error)
+      this.giveUp({ code: ABNORMAL_CLOSE_CODE, reason: 'the WebSocket constructor refused the URL or the token' }, error)
     }
   }
 
@@ -246,25 +252,33 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
     const wasConnected = this.welcome !== undefined
     this.releaseSession()
     this.pending.rejectAll(new RealtimeClientError('DISCONNECTED', `Disconnected (${close.code}) before the answer`, close))
-    const willReconnect = this.reconnector.closed(close, this.usedToken) && this.running
-    if (wasConnected) this.listeners.emit('disconnect', { ...close, willReconnect })
-    // A disconnect listener may have closed the client.
-    if (!this.running) return
-    if (!willReconnect) {
-      this.giveUp(close)
+    if (!this.reconnector.closed(close, this.usedToken) || !this.running) {
+      // Stopped before the listeners hear of it, so a disconnect listener may connect() afresh.
+      const attempts = this.stop(close)
+      if (wasConnected) this.listeners.emit('disconnect', { ...close, willReconnect: false })
+      if (attempts > 0) this.listeners.emit('reconnect_failed', { attempts, ...close })
       return
     }
+    if (wasConnected) this.listeners.emit('disconnect', { ...close, willReconnect: true })
+    // A disconnect listener may have closed the client.
+    if (!this.running) return
     const { attempt, delay } = this.reconnector.schedule(() => { void this.attempt() })
     this.listeners.emit('reconnecting', { attempt, delay, ...close })
   }
 
-  /** Stops reconnecting; joined rooms stay remembered for a later `connect()`. */
-  private giveUp (close: CloseDetails): void {
+  /** Stops reconnecting and says so; joined rooms stay remembered for a later `connect()`. */
+  private giveUp (close: CloseDetails, error?: RealtimeClientError): void {
+    const attempts = this.stop(close, error)
+    if (attempts > 0) this.listeners.emit('reconnect_failed', { attempts, ...close })
+  }
+
+  /** Stops reconnecting, rejects the pending `connect()` calls, and returns the attempts that failed. */
+  private stop (close: CloseDetails, error?: RealtimeClientError): number {
     this.running = false
     const attempts = this.reconnector.reset()
     const reason = close.reason === '' ? '' : ` (${close.reason})`
-    this.rejectWaiters(new RealtimeClientError('DISCONNECTED', `Gave up connecting: closed with ${close.code}${reason}`, close))
-    if (attempts > 0) this.listeners.emit('reconnect_failed', { attempts, ...close })
+    this.rejectWaiters(error ?? new RealtimeClientError('DISCONNECTED', `Gave up connecting: closed with ${close.code}${reason}`, close))
+    return attempts
   }
 
   private releaseSession (): void {

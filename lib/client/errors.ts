@@ -6,9 +6,11 @@ import { WIRE_ERRORS, type WireErrorCode } from '../errors'
  * - `DISCONNECTED`: not connected when asked, the connection dropped before the answer, or the client
  *   stopped (`close()`, a terminal close code, `maxAttempts` reached); carries the close code when there was one;
  * - `PROTOCOL_ERROR`: the server sent something this client cannot read;
- * - `INVALID_OPTION`: `createClient` was given a bad option.
+ * - `INVALID_OPTION`: `createClient` was given a bad option, or the WebSocket constructor refused
+ *   the URL or the token;
+ * - `TOKEN_UNAVAILABLE`: the token provider threw, rejected, or did not answer within `connectTimeout`.
  */
-export type LocalErrorCode = 'TIMEOUT' | 'DISCONNECTED' | 'PROTOCOL_ERROR' | 'INVALID_OPTION'
+export type LocalErrorCode = 'TIMEOUT' | 'DISCONNECTED' | 'PROTOCOL_ERROR' | 'INVALID_OPTION' | 'TOKEN_UNAVAILABLE'
 
 export type ClientErrorCode = WireErrorCode | LocalErrorCode
 
@@ -24,8 +26,8 @@ export class RealtimeClientError extends Error {
   /** Set on `DISCONNECTED` errors caused by a close. */
   readonly close: CloseDetails | undefined
 
-  constructor (code: ClientErrorCode, message: string, close?: CloseDetails) {
-    super(message)
+  constructor (code: ClientErrorCode, message: string, close?: CloseDetails, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause })
     this.name = 'RealtimeClientError'
     this.code = code
     this.close = close

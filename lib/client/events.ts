@@ -23,8 +23,13 @@ export interface ReconnectEvent {
   /** Attempts it took. */
   attempts: number
   rejoined: Room[]
-  /** Rooms the server refused (or did not answer for) this time; the client forgets them. */
-  failed: Array<{ room: Room, error: RealtimeClientError }>
+  /**
+   * Rooms whose re-join failed this time. `forgotten`: the server refused the room (`FORBIDDEN`,
+   * `TOO_MANY_ROOMS`, `BAD_REQUEST`) and the client no longer remembers it; after any other error
+   * (`TIMEOUT`, `RATE_LIMITED`, `INTERNAL`) it stays in `client.rooms`, to be re-joined on the next
+   * reconnect or with `join()` now.
+   */
+  failed: Array<{ room: Room, error: RealtimeClientError, forgotten: boolean }>
 }
 
 /** The client stopped trying after failed attempts; `code`/`reason` are those of the last close. */

@@ -49,7 +49,11 @@ export function handleInbound (data: unknown, handlers: InboundHandlers): void {
   }
 }
 
-/** Rejects the request an error answers, or reports the error when it answers none. */
+/**
+ * Rejects the request an error answers, or reports the error when it names none. An error for a
+ * request no longer waiting (it timed out) is dropped, like a late ack: the caller has been told.
+ */
 function refuse (handlers: InboundHandlers, id: FrameId | undefined, error: RealtimeClientError): void {
-  if (id === undefined || !handlers.answer(id, { ok: false, error })) handlers.report(error)
+  if (id === undefined) handlers.report(error)
+  else handlers.answer(id, { ok: false, error })
 }

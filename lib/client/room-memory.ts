@@ -1,7 +1,10 @@
 import type { FrameId } from '../protocol/frames'
 import type { Room } from '../types'
-import type { RealtimeClientError } from './errors'
+import type { ClientErrorCode, RealtimeClientError } from './errors'
 import type { ReconnectEvent } from './events'
+
+/** Answers that refuse the room itself; after any other failure (`TIMEOUT`, `RATE_LIMITED`, `INTERNAL`) the room may well be joinable. */
+const REFUSALS: ReadonlySet<ClientErrorCode> = new Set<ClientErrorCode>(['FORBIDDEN', 'TOO_MANY_ROOMS', 'BAD_REQUEST'])
 
 /**
  * The rooms this client joined with `join()` and has not left: the ones it re-joins after a
@@ -47,8 +50,10 @@ export class RoomMemory {
 
   /**
    * Joins the remembered rooms again on a new connection (`alreadyIn`: the rooms its welcome
-   * listed). A room the server refuses, or does not answer for in time, is forgotten and reported;
-   * if the connection drops meanwhile (`isDropped`), rooms stay remembered for the next one.
+   * listed). Every room that fails is reported; one the server refused is forgotten, one that
+   * failed otherwise (no answer in time — the server may still have joined it —, rate-limited, a
+   * server error) stays remembered. If the connection drops meanwhile (`isDropped`), rooms stay
+   * remembered for the next one.
    */
   async rejoin (alreadyIn: readonly Room[], join: (room: Room) => Promise<unknown>, isDropped: () => boolean): Promise<Omit<ReconnectEvent, 'attempts'>> {
     const outcome: Omit<ReconnectEvent, 'attempts'> = { rejoined: [], failed: [] }
@@ -58,8 +63,10 @@ export class RoomMemory {
         outcome.rejoined.push(room)
       } catch (err) {
         if (isDropped()) return
-        this.forget(room)
-        outcome.failed.push({ room, error: err as RealtimeClientError })
+        const error = err as RealtimeClientError
+        const forgotten = REFUSALS.has(error.code)
+        if (forgotten) this.forget(room)
+        outcome.failed.push({ room, error, forgotten })
       }
     }))
     return outcome
