@@ -72,6 +72,22 @@ t.test('a made-up sid does not dodge the handshake limit', async (t) => {
   t.equal((await fetch(engineUrl(server.httpUrl, {}))).status, 429)
 })
 
+t.test('one handshake carries one connection: further CONNECT packets on its session are refused', async (t) => {
+  const server = await startServer(t, { connectionRateLimit: { max: 1, timeWindow: 60_000 } })
+  const { sid } = await openSession(server.httpUrl)
+  const connects = 50
+  t.equal((await post(server.httpUrl, sid, Array(connects).fill(`40{"token":"${server.token(1)}"}`).join('\x1e'))).status, 200)
+  const answers: string[] = []
+  for (let polls = 0; polls < 20 && answers.length < connects; polls++) {
+    const { body } = await poll(server.httpUrl, sid)
+    answers.push(...body.split('\x1e').filter((packet) => packet.startsWith('40') || packet.startsWith('44')))
+  }
+  t.equal(answers.filter((packet) => packet.startsWith('40')).length, 1, 'one CONNECT accepted')
+  t.equal(answers.filter((packet) => packet.startsWith('44')).length, connects - 1, 'every other one refused')
+  t.match(answers.find((packet) => packet.startsWith('44')), /BAD_REQUEST/)
+  t.equal(await server.app.realtime.count(), 1, 'one connection in the hub')
+})
+
 t.test('shares one per-IP budget with the ws endpoint', async (t) => {
   const server = await startServer(t, { connectionRateLimit: { max: 2, timeWindow: 60_000 } })
   ;(await connect(server.wsUrl, { token: server.token(1) })).client.close()

@@ -12,8 +12,21 @@ import { handleEvent } from './socketio-inbound'
  * the ws endpoint (failures reach them as `connect_error` with `err.data.code`), then join the
  * shared hub and get the same `welcome` payload.
  */
+/**
+ * The engine.io sessions with a connection to a realtime namespace, open or still authenticating.
+ * Socket.IO refuses a second CONNECT on a session only once the first is through its middleware:
+ * without this, one handshake (counted once by the per-IP throttle) could carry hundreds of
+ * connections and token guesses.
+ */
+const sessionsInUse = new WeakSet<object>()
+
 export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePacket: EventPacketEncoder): void {
   namespace.use((socket, next) => {
+    if (sessionsInUse.has(socket.conn)) {
+      next(connectError(gateway, new RealtimeError('BAD_REQUEST', 'This session already has a connection to the namespace')))
+      return
+    }
+    sessionsInUse.add(socket.conn)
     gateway.authenticator.identify(handshakeToken(socket.handshake)).then((identity) => {
       // The connection registers itself with the socket; the hub learns of it on connect.
       void new SocketIoConnection(socket, identity, gateway, encodePacket)
@@ -42,6 +55,7 @@ function accept (socket: Socket): void {
 }
 
 function onDisconnect (this: Socket): void {
+  sessionsInUse.delete(this.conn)
   connectionOf(this)?.onDisconnected()
 }
 
