@@ -99,6 +99,17 @@ t.test('what the hub cannot carry stays Socket.IO-only: binary data, several arg
   ws.close()
 })
 
+t.test('data with cycles fails at once with a TypeError, whatever its shape', async (t) => {
+  const server = await startServer(t)
+  // Three references back to itself at every level: walked naively, 3^32 paths.
+  const cyclic: Record<string, unknown> = {}
+  cyclic.a = cyclic
+  cyclic.b = cyclic
+  cyclic.c = [cyclic, { back: cyclic }]
+  t.throws(() => ioServer(server.app).to('room').emit('loop', cyclic), TypeError)
+  t.throws(() => ioServer(server.app).emit('loop', { nested: cyclic }), TypeError)
+})
+
 t.test('io.to(room).emit on one node reaches ws members on another', async (t) => {
   const broker = new MemoryBroker()
   const nodeA = await startServer(t, { bus: broker.createBus() })
