@@ -150,3 +150,17 @@ t.test('server-side API calls with bad arguments throw coded errors', async (t) 
   cycle.self = cycle
   t.throws(() => realtime.emit('cyclic', cycle), TypeError, 'data JSON cannot carry is refused before anything is sent')
 })
+
+t.test('Socket.IO’s reserved event names are refused for every emit, so no Socket.IO client is dropped', async (t) => {
+  const server = await startServer(t)
+  const { realtime } = server.app
+  realtime.on('relay', (_data, client) => client.emit('disconnect'))
+  const { client: ws } = await connect(server.wsUrl, { token: server.token(1) })
+  for (const name of ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']) {
+    t.throws(() => realtime.emit(name), { code: 'FST_REALTIME_INVALID_ARGUMENT' }, name)
+    t.throws(() => realtime.to('room').emit(name), { code: 'FST_REALTIME_INVALID_ARGUMENT' })
+  }
+  t.match(await ws.request({ type: 'emit', event: 'relay' }), { type: 'error', code: 'INTERNAL' }, 'a handler that tries it fails like any throwing handler')
+  t.ok(await realtime.emit('disconnected', 'a name of its own is fine'))
+  ws.close()
+})

@@ -9,7 +9,7 @@
  */
 import type { BusMessage, ClusterQuery, Selection } from './envelope'
 import { isRecord, isStringArray, parseJsonObject } from '../protocol/json-object'
-import { isValidEventName, isValidRoomName } from '../protocol/names'
+import { isServerEventName, isValidRoomName } from '../protocol/names'
 
 /** Bumped when the message format changes incompatibly; other versions are dropped. */
 export const ENVELOPE_VERSION = 1
@@ -37,7 +37,7 @@ export function decodeEnvelope (message: string): DecodedEnvelope {
     case 'emit': {
       const selection = readSelection(header)
       if (selection === undefined) return failed('bad selection')
-      if (!isValidEventName(header.event)) return failed('bad event name')
+      if (!isServerEventName(header.event)) return failed('bad event name')
       if (typeof header.direct !== 'boolean') return failed('bad direct flag')
       if (newline === -1) return failed('emit without payload')
       const dataJson = message.slice(newline + 1)

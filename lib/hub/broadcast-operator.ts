@@ -1,6 +1,6 @@
 import type { EmitTarget, Selection } from '../bus/envelope'
 import { invalidArgument } from '../errors'
-import { isValidEventName, isValidRoomName } from '../protocol/names'
+import { isServerEventName, isValidRoomName, SERVER_EVENT_NAME_RULE } from '../protocol/names'
 import { userRoom, type Room } from '../types'
 
 export type RoomChange = 'join' | 'leave'
@@ -43,7 +43,7 @@ export class BroadcastOperator {
   }
 
   emit (event: string, data?: unknown): Promise<boolean> {
-    if (!isValidEventName(event)) throw invalidArgument('event', 'a non-empty string of at most 100 characters without control characters')
+    if (!isServerEventName(event)) throw invalidArgument('event', SERVER_EVENT_NAME_RULE)
     return this.sink.publish(this.target, event, data)
   }
 

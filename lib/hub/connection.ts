@@ -1,7 +1,7 @@
 import { CLOSE_CODES, RealtimeError, invalidArgument } from '../errors'
 import { encodeData } from '../protocol/codec'
 import type { RateLimit } from '../options'
-import { isValidEventName } from '../protocol/names'
+import { isServerEventName, SERVER_EVENT_NAME_RULE } from '../protocol/names'
 import type { ConnectionId, Identity, RealtimeUser, Room, TransportName } from '../types'
 import { BroadcastOperator, type BroadcastSink } from './broadcast-operator'
 import { expiryTimers, type ExpiryListener } from './expiry-timers'
@@ -155,7 +155,7 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
   }
 
   emit (event: string, data?: unknown): void {
-    if (!isValidEventName(event)) throw invalidArgument('event', 'a non-empty string of at most 100 characters without control characters')
+    if (!isServerEventName(event)) throw invalidArgument('event', SERVER_EVENT_NAME_RULE)
     this.deliver(new OutboundEvent(event, encodeData(data), undefined))
   }
 

@@ -19,6 +19,17 @@ export function isValidEventName (value: unknown): value is string {
   return isCleanName(value, MAX_EVENT_NAME_LENGTH)
 }
 
+/** Event names Socket.IO reserves: its clients drop the connection when they receive one. */
+const SOCKET_IO_RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'])
+
+/** An event name the server may send: valid, and not one Socket.IO clients cannot receive. */
+export function isServerEventName (value: unknown): value is string {
+  return isValidEventName(value) && !SOCKET_IO_RESERVED_EVENTS.has(value)
+}
+
+export const SERVER_EVENT_NAME_RULE = `a non-empty string of at most ${MAX_EVENT_NAME_LENGTH} characters without control characters, ` +
+  `other than Socket.IO's reserved names (${[...SOCKET_IO_RESERVED_EVENTS].join(', ')})`
+
 export function isValidFrameId (value: unknown): value is string | number {
   return (typeof value === 'string' && value.length <= MAX_FRAME_ID_LENGTH) || Number.isSafeInteger(value)
 }
