@@ -37,7 +37,11 @@ declare module 'fastify' {
 async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOptions): Promise<void> {
   const options = resolveOptions(rawOptions)
 
-  if (options.jwt !== undefined && !fastify.hasDecorator('jwt')) await fastify.register(fastifyJwt, options.jwt)
+  if (options.jwt !== undefined) {
+    // The app's verifier would be used and these options (another secret, an audience) dropped unseen.
+    if (fastify.hasDecorator('jwt')) throw invalidOption('jwt', 'left out when @fastify/jwt is already registered: its verifier is used, so configure it there')
+    await fastify.register(fastifyJwt, options.jwt)
+  }
   const jwt = fastify.hasDecorator('jwt') ? fastify.jwt : undefined
   if (options.auth.required && jwt === undefined) {
     throw invalidOption('jwt', 'set (or @fastify/jwt registered before fastify-realtime) unless auth.required is false')

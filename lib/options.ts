@@ -42,6 +42,12 @@ export interface AuthOptions {
   userId?: (payload: RealtimeUser) => string | number | undefined | null
   /** Refuse tokens that carry no `exp` claim (default true). */
   requireExpiry?: boolean
+  /**
+   * Called with every verified payload, at the handshake and at each token refresh; a token it
+   * answers false for is refused as revoked (`UNAUTHORIZED`). Use it instead of @fastify/jwt's
+   * `trusted`, which takes a request and is not called for realtime tokens.
+   */
+  trusted?: (payload: RealtimeUser) => boolean | Promise<boolean>
 }
 
 /** The engine.io options the Socket.IO endpoint passes through as they are. */
@@ -115,7 +121,12 @@ export interface RealtimeOptions {
 
 export interface ResolvedOptions {
   readonly jwt: FastifyJWTOptions | undefined
-  readonly auth: { readonly required: boolean, readonly userId: (payload: RealtimeUser) => string | number | undefined | null, readonly requireExpiry: boolean }
+  readonly auth: {
+    readonly required: boolean
+    readonly userId: (payload: RealtimeUser) => string | number | undefined | null
+    readonly requireExpiry: boolean
+    readonly trusted: ((payload: RealtimeUser) => boolean | Promise<boolean>) | undefined
+  }
   readonly ws: { readonly path: string } | false
   readonly socketio: ResolvedSocketIoOptions | false
   readonly bus: Bus | undefined
@@ -154,11 +165,12 @@ export function resolveOptions (options: RealtimeOptions = {}): ResolvedOptions 
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object')
   const auth = options.auth ?? {}
   return Object.freeze({
-    jwt: optionalObject('jwt', options.jwt),
+    jwt: resolveJwt(options.jwt),
     auth: Object.freeze({
       required: optionalBoolean('auth.required', auth.required, true),
       userId: optionalFunction('auth.userId', auth.userId) ?? subjectOf,
-      requireExpiry: optionalBoolean('auth.requireExpiry', auth.requireExpiry, true)
+      requireExpiry: optionalBoolean('auth.requireExpiry', auth.requireExpiry, true),
+      trusted: optionalFunction('auth.trusted', auth.trusted)
     }),
     ws: resolveWs(options.ws),
     bus: optionalObject('bus', options.bus),
@@ -182,6 +194,14 @@ export function resolveOptions (options: RealtimeOptions = {}): ResolvedOptions 
     autoJoin: optionalFunction('autoJoin', options.autoJoin),
     canJoin: optionalFunction('canJoin', options.canJoin) ?? isAuthenticated
   })
+}
+
+function resolveJwt (jwt: RealtimeOptions['jwt']): ResolvedOptions['jwt'] {
+  // @fastify/jwt applies `trusted` in request.jwtVerify() only; realtime tokens (from a subprotocol,
+  // a CONNECT packet or a refresh frame) are verified without it, so a revocation check there would
+  // silently never run.
+  if (optionalObject('jwt', jwt)?.trusted !== undefined) throw invalidOption('jwt.trusted', 'left out: it is not called for realtime tokens; use auth.trusted(payload)')
+  return jwt
 }
 
 function resolveWs (ws: RealtimeOptions['ws']): ResolvedOptions['ws'] {

@@ -4,6 +4,7 @@ import Fastify from 'fastify'
 import fastifyJwt from '@fastify/jwt'
 import realtime from '../lib/index'
 import { SECRET, startServer } from './helpers/app'
+import { ioRefused } from './helpers/socketio-client'
 import { connect, refused } from './helpers/ws-client'
 
 function base64url (value: string | Buffer): string {
@@ -155,4 +156,26 @@ t.test('reuses @fastify/jwt when the app registered it first', async (t) => {
   const { client, welcome } = await connect(`ws://127.0.0.1:${address.port}/ws`, { token: app.jwt.sign({ sub: 'x' }, { expiresIn: '1h' }) })
   t.same(welcome.rooms, ['user:x'])
   client.close()
+})
+
+t.test('the plugin\'s jwt options next to an @fastify/jwt the app registered fail at register time', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifyJwt, { secret: 'the app\'s own secret' })
+  await t.rejects(async () => await app.register(realtime, { jwt: { secret: SECRET, verify: { allowedAud: 'realtime' } } }), { code: 'FST_REALTIME_INVALID_OPTION', message: /"jwt"/ })
+})
+
+t.test('auth.trusted refuses revoked tokens at the handshake and at a refresh, on both transports; jwt.trusted is refused', async (t) => {
+  const revoked = new Set<string>()
+  const server = await startServer(t, { auth: { trusted: async (payload) => !revoked.has(String(payload.jti)) } })
+  const token = (jti: string): string => server.app.jwt.sign({ sub: '1', jti }, { expiresIn: '1h' })
+  revoked.add('old')
+  t.match(await (await refused(server.wsUrl, { token: token('old') })).body, { statusCode: 401, code: 'UNAUTHORIZED', message: 'Token revoked' })
+  const refusal = await ioRefused(t, server.httpUrl, { token: token('old'), transports: ['websocket'] })
+  t.equal(refusal.data?.code, 'UNAUTHORIZED', 'Socket.IO: connect_error')
+  const { client } = await connect(server.wsUrl, { token: token('current') })
+  revoked.add('next')
+  t.match(await client.request({ type: 'auth', token: token('next') }), { type: 'error', code: 'UNAUTHORIZED' }, 'a revoked refresh token')
+  client.close()
+  await t.rejects(startServer(t, { jwt: { secret: SECRET, trusted: () => true } }), { code: 'FST_REALTIME_INVALID_OPTION', message: /jwt\.trusted/ })
 })

@@ -35,5 +35,6 @@ export async function verifyToken (jwt: JWT, token: string, auth: ResolvedOption
   const id = auth.userId(user)
   const userId = id === undefined || id === null ? '' : String(id)
   if (userId === '' || !isValidRoomName(userRoom(userId))) throw new RealtimeError('UNAUTHORIZED', 'Token has no valid subject')
+  if (auth.trusted !== undefined && !(await auth.trusted(user))) throw new RealtimeError('UNAUTHORIZED', 'Token revoked')
   return { user, userId, expiresAt: typeof user.exp === 'number' ? user.exp * 1000 : null }
 }
