@@ -1,4 +1,5 @@
 import t from 'tap'
+import { redactTokenFromUrl } from '../lib/index'
 import { startServer } from './helpers/app'
 import { captureLogs } from './helpers/log-capture'
 import { connect, refused } from './helpers/ws-client'
@@ -62,10 +63,26 @@ t.test('never writes a ?token= value to any log line', async (t) => {
   client.close()
   await client.closed
   await refused(`${server.wsUrl}?token=${token}x`)
+  // The query parser decodes parameter names: these are tokens too, and connect.
+  const encoded = server.token('2')
+  for (const name of ['%74oken', 'TOKEN', 'to%6Ben']) {
+    const { client: other } = await connect(`${server.wsUrl}?a=1&${name}=${name === 'TOKEN' ? `${encoded}&token=${encoded}` : encoded}`)
+    other.close()
+    await other.closed
+  }
   await server.app.close()
   const [, payload, signature] = token.split('.')
   t.ok(logs.lines.some((line) => line.includes('token=[REDACTED]')), 'the request line is logged, redacted')
   t.notOk(logs.lines.some((line) => line.includes(signature) || line.includes(payload)), 'no line carries the token')
+  t.notOk(logs.lines.some((line) => line.includes(encoded.split('.')[2])), 'nor one written with an encoded name')
+})
+
+t.test('redactTokenFromUrl hides every token parameter, however its name is written, and leaves the rest', async (t) => {
+  t.equal(redactTokenFromUrl('/ws?token=abc&room=1#top'), '/ws?token=[REDACTED]&room=1#top')
+  t.equal(redactTokenFromUrl('/ws?%74oken=abc&To%6Ben=def'), '/ws?%74oken=[REDACTED]&To%6Ben=[REDACTED]')
+  t.equal(redactTokenFromUrl('/ws?token%zz=abc'), '/ws?token%zz=[REDACTED]', 'an undecodable name, to be safe')
+  t.equal(redactTokenFromUrl('/ws?mytoken=1&token2=2'), '/ws?mytoken=1&token2=2')
+  t.equal(redactTokenFromUrl('/ws'), '/ws')
 })
 
 t.test('keeps the endpoint on a custom path', async (t) => {

@@ -1,15 +1,35 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 
 const SERIALIZERS = Symbol.for('pino.serializers')
-const TOKEN_IN_QUERY = /([?&]token=)[^&#]*/gi
+const REDACTED = '[REDACTED]'
 
-/** The URL with the value of every `token` query parameter replaced. */
+/**
+ * The URL with the value of every `token` query parameter replaced, however its name is written:
+ * the query parser decodes names, so `?%74oken=` is a token too.
+ */
 export function redactTokenFromUrl (url: string): string {
-  return url.replace(TOKEN_IN_QUERY, '$1[REDACTED]')
+  const queryStart = url.indexOf('?')
+  if (queryStart === -1) return url
+  const hashStart = url.indexOf('#', queryStart)
+  const queryEnd = hashStart === -1 ? url.length : hashStart
+  let redacted = false
+  const pairs = url.slice(queryStart + 1, queryEnd).split('&').map((pair) => {
+    const separator = pair.indexOf('=')
+    const name = separator === -1 ? pair : pair.slice(0, separator)
+    if (!isTokenName(name)) return pair
+    redacted = true
+    return `${name}=${REDACTED}`
+  })
+  return redacted ? `${url.slice(0, queryStart + 1)}${pairs.join('&')}${url.slice(queryEnd)}` : url
 }
 
-function hasTokenParameter (url: string): boolean {
-  return url.includes('token=')
+function isTokenName (name: string): boolean {
+  try {
+    return decodeURIComponent(name.replaceAll('+', ' ')).toLowerCase() === 'token'
+  } catch {
+    // Not decodable: the parser may still make something of it, so err on the side of hiding it.
+    return name.toLowerCase().includes('token')
+  }
 }
 
 type RequestSerializer = (request: FastifyRequest) => unknown
@@ -27,9 +47,10 @@ export function redactTokensInRequestLogs (instance: FastifyInstance): void {
       ...childOptions,
       serializers: {
         ...childOptions.serializers,
-        req: (request: FastifyRequest) => serializeRequest(hasTokenParameter(request.url)
-          ? Object.create(request, { url: { value: redactTokenFromUrl(request.url) } })
-          : request)
+        req: (request: FastifyRequest) => {
+          const url = redactTokenFromUrl(request.url)
+          return serializeRequest(url === request.url ? request : Object.create(request, { url: { value: url } }))
+        }
       }
     })
   })
