@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import { Authenticator } from './auth/authenticate'
 import { createOriginCheck } from './auth/origin'
 import { redactTokensInRequestLogs } from './auth/redact-log'
-import { selectSubprotocol } from './auth/token'
+import { guardSubprotocols, selectSubprotocol } from './auth/token'
 import { MemoryBus } from './bus/memory-bus'
 import { RedisBus } from './bus/redis-bus'
 import { invalidOption, isRealtimeError } from './errors'
@@ -68,6 +68,8 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
     await fastify.register(fastifyWebsocket, {
       options: { maxPayload: options.maxPayload, maxFragments: MAX_MESSAGE_FRAGMENTS, perMessageDeflate: false, clientTracking: false, handleProtocols: selectSubprotocol }
     })
+  } else if (fastify.hasDecorator('websocketServer')) {
+    guardSubprotocols(fastify.websocketServer.options)
   }
 
   // The endpoints live in their own context so their hooks, error handler and log redaction

@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setFlagsFromString } from 'node:v8'
@@ -5,6 +6,7 @@ import { runInNewContext } from 'node:vm'
 import fastifyWebsocket from '@fastify/websocket'
 import Fastify from 'fastify'
 import t from 'tap'
+import WebSocket from 'ws'
 import realtime from '../lib/index'
 import { SECRET, startServer, type TestServer } from './helpers/app'
 import { captureLogs } from './helpers/log-capture'
@@ -102,4 +104,27 @@ t.test('a protocol error on a Socket.IO WebSocket ends that session only', async
   t.equal(await raw.closeCode(), 1002, 'ws closes the socket on a reserved opcode')
   t.same(await client.request('join', 'room:1'), { ok: true }, 'the other session is served')
   t.same(logs.lines.filter((line) => line.includes('"level":50')), [], 'nothing logged as an error: engine.io ends the session')
+})
+
+t.test('when the app registered @fastify/websocket itself, the 101 never names the token subprotocol', async (t) => {
+  const app = Fastify()
+  await app.register(fastifyWebsocket)
+  await app.register(realtime, { jwt: { secret: SECRET } })
+  app.get('/app-socket', { websocket: true }, (socket) => { socket.close() })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => app.close())
+  const port = (app.server.address() as AddressInfo).port
+  const token = app.jwt.sign({ sub: 1 }, { expiresIn: '1h' })
+  const { client } = await connect(`ws://127.0.0.1:${port}/ws`, { protocols: [`bearer.${token}`, 'realtime.v1'] })
+  t.equal(client.ws.protocol, 'realtime.v1', 'the protocol, though the token was offered first')
+  client.close()
+  const appSocket = new WebSocket(`ws://127.0.0.1:${port}/app-socket`, [`bearer.${token}`, 'chat'])
+  appSocket.on('error', () => {})
+  const [response] = await once(appSocket, 'upgrade') as [IncomingMessage]
+  t.equal(response.headers['sec-websocket-protocol'], undefined, 'nor on the app\'s own routes, where ws would pick the first offered')
+  appSocket.terminate()
+  const chat = new WebSocket(`ws://127.0.0.1:${port}/app-socket`, ['chat'])
+  await once(chat, 'open')
+  t.equal(chat.protocol, 'chat', 'the app\'s routes still get the subprotocols they offer')
+  chat.terminate()
 })

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import type { FastifyRequest } from 'fastify'
 
 /** The subprotocol the raw WebSocket endpoint speaks; the server selects it when the client offers it. */
@@ -38,4 +39,22 @@ export function extractToken (request: FastifyRequest): string | undefined {
 /** Picks the subprotocol to answer with; never one that carries a token. */
 export function selectSubprotocol (offered: Set<string>): string | false {
   return offered.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false
+}
+
+type ProtocolChoice = (offered: Set<string>, request: IncomingMessage) => string | false
+
+/**
+ * For a ws server the app made (it registered @fastify/websocket itself): the protocol's own
+ * subprotocol when offered, otherwise what the app's `handleProtocols` (or ws's default, the first
+ * offered) picks, unless that carries a token. Left alone, ws would answer a client that offers
+ * `bearer.<token>` first with the token in the 101's `Sec-WebSocket-Protocol`, where proxies log it.
+ */
+export function guardSubprotocols (options: { handleProtocols?: ProtocolChoice | null }): void {
+  // ws's default is null.
+  const appChoice = options.handleProtocols ?? undefined
+  options.handleProtocols = (offered, request) => {
+    if (offered.has(WS_SUBPROTOCOL)) return WS_SUBPROTOCOL
+    const chosen = appChoice === undefined ? offered.values().next().value ?? false : appChoice(offered, request)
+    return typeof chosen === 'string' && chosen.startsWith(BEARER_SUBPROTOCOL_PREFIX) ? false : chosen
+  }
 }
