@@ -1,6 +1,8 @@
 import t from 'tap'
-import { ExpiryTimers, type ExpiryListener } from '../lib/hub/expiry-timers'
+import { ExpiryTimers, expiryTimers, type ExpiryListener } from '../lib/hub/expiry-timers'
 import { startServer } from './helpers/app'
+import { ioConnect } from './helpers/socketio-client'
+import { waitFor } from './helpers/wait-for'
 import { connect } from './helpers/ws-client'
 
 const INSTANT = 1_000
@@ -66,4 +68,25 @@ t.test('connections whose tokens expire in the same second are all closed with 4
   for (const client of clients) t.match(await client.closed, { code: 4401, reason: 'token expired' })
   t.match(await lasting.request({ type: 'ping' }), { type: 'pong' }, 'a connection with a later expiry stays')
   lasting.close()
+})
+
+t.test('a token refresh that finishes after its client left arms no timer, over either transport', async (t) => {
+  let release: () => void = () => {}
+  const verifying = new Promise<void>((resolve) => { release = resolve })
+  let checks = 0
+  // The handshakes pass at once; the refreshes wait, like a slow revocation lookup.
+  const server = await startServer(t, { auth: { trusted: async () => { if (++checks > 2) await verifying; return true } } })
+  const fresh = server.app.jwt.sign({ sub: '1' }, { expiresIn: '3h' })
+  const { client } = await connect(server.wsUrl, { token: server.token('1') })
+  const { client: io } = await ioConnect(t, server.httpUrl, { token: server.token('1'), transports: ['websocket'] })
+  client.send(JSON.stringify({ type: 'auth', token: fresh, id: 'r' }))
+  io.socket.emit('auth', fresh)
+  await waitFor(() => checks === 4)
+  client.close()
+  io.close()
+  await waitFor(async () => await server.app.realtime.count() === 0)
+  release()
+  // The refreshes' last steps are microtasks of the release; they are done by the next turn.
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal((expiryTimers as unknown as { groups: Map<number, unknown> }).groups.size, 0, 'no expiry timer holds a closed connection')
 })

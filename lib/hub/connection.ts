@@ -115,7 +115,9 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
     // Disarmed first: the expiry is registered under the old identity's instant.
     this.disarmExpiry()
     this.identity = identity
-    this.armExpiry()
+    // A client that left while its token was being verified gets no timer, which would keep the
+    // closed connection alive until the new token's expiry.
+    if (this.isOpen) this.armExpiry()
   }
 
   /** Closes the connection with 4401 when its token expires. Transports call it once the client is admitted. */
@@ -140,6 +142,8 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
     this.armExpiry()
   }
 
+  /** Whether the client is still connected (its close has not begun). */
+  abstract get isOpen (): boolean
   abstract deliver (message: OutboundEvent): void
   abstract close (code: number, reason: string): void
   abstract terminate (): void
