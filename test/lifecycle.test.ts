@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import t from 'tap'
 import WebSocket from 'ws'
 import { startServer } from './helpers/app'
+import { ioOpen } from './helpers/socketio-client'
 import { waitFor } from './helpers/wait-for'
 import { connect } from './helpers/ws-client'
 
@@ -49,4 +50,29 @@ t.test('app.close() leaves no handle open: the process exits on its own', async 
   const result = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 })
   t.equal(result.status, 0, result.stderr)
   t.match(result.stdout, /closed with 1001/)
+})
+
+t.test('disconnectUser reaches connections still being admitted: they get the close instead of a welcome', async (t) => {
+  let release: () => void = () => {}
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  let admitting = 0
+  const server = await startServer(t, { autoJoin: async () => { admitting++; await gate; return ['org:1'] } })
+  t.teardown(release)
+  const ws = new WebSocket(server.wsUrl, ['realtime.v1'], { headers: { authorization: `Bearer ${server.token(1)}` } })
+  const frames: string[] = []
+  ws.on('message', (data: Buffer) => frames.push(data.toString()))
+  const closed = once(ws, 'close')
+  const io = await ioOpen(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })
+  const ioEvents: string[] = []
+  io.socket.onAny((event: string) => ioEvents.push(event))
+  await waitFor(() => admitting === 2)
+  await server.app.realtime.disconnectUser(1)
+  release()
+  const [code] = await closed as [number]
+  t.equal(code, 1000, 'ws: closed as any disconnected client is')
+  t.same(frames, [], 'ws: no welcome')
+  t.match(await io.next('disconnect_reason'), { code: 1000 }, 'Socket.IO: disconnect_reason 1000')
+  t.notOk(ioEvents.includes('welcome'), 'Socket.IO: no welcome')
+  t.equal(await server.app.realtime.count(), 0)
+  t.equal(await server.app.realtime.roomSize('org:1'), 0)
 })
