@@ -3,6 +3,7 @@ import type { ServerOptions as EngineServerOptions } from 'engine.io'
 import type { Bus } from './bus/bus'
 import { resolvePrefix } from './bus/redis-channels'
 import { checkRedisOption, type RedisConnectionOption } from './bus/redis-connections'
+import { MAX_TIMER_DELAY } from './client/timers'
 import { invalidOption } from './errors'
 import type { RealtimeClient } from './hub/connection'
 import type { RealtimeUser, Room } from './types'
@@ -176,16 +177,16 @@ export function resolveOptions (options: RealtimeOptions = {}): ResolvedOptions 
     bus: optionalObject('bus', options.bus),
     redis: resolveRedis(options),
     redisPrefix: resolvePrefix('redisPrefix', options.redisPrefix),
-    clusterRequestTimeout: positiveInteger('clusterRequestTimeout', options.clusterRequestTimeout, DEFAULT_CLUSTER_REQUEST_TIMEOUT),
+    clusterRequestTimeout: duration('clusterRequestTimeout', options.clusterRequestTimeout, DEFAULT_CLUSTER_REQUEST_TIMEOUT),
     allowedOrigins: resolveOrigins(options.allowedOrigins),
     connectionRateLimit: resolveRateLimit('connectionRateLimit', options.connectionRateLimit, DEFAULT_CONNECTION_RATE_LIMIT),
     messageRateLimit: resolveRateLimit('messageRateLimit', options.messageRateLimit, DEFAULT_MESSAGE_RATE_LIMIT),
     maxBadFrames: positiveInteger('maxBadFrames', options.maxBadFrames, DEFAULT_MAX_BAD_FRAMES),
-    heartbeatInterval: positiveInteger('heartbeatInterval', options.heartbeatInterval, DEFAULT_HEARTBEAT_INTERVAL),
+    heartbeatInterval: duration('heartbeatInterval', options.heartbeatInterval, DEFAULT_HEARTBEAT_INTERVAL),
     maxPayload: positiveInteger('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD),
     maxRoomsPerConnection: positiveInteger('maxRoomsPerConnection', options.maxRoomsPerConnection, DEFAULT_MAX_ROOMS_PER_CONNECTION),
     maxBufferedBytes: positiveInteger('maxBufferedBytes', options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES),
-    closeTimeout: positiveInteger('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT),
+    closeTimeout: duration('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT),
     // After maxPayload and heartbeatInterval, which have been validated by the time this runs.
     socketio: resolveSocketIo(options.socketio, {
       maxHttpBufferSize: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
@@ -240,10 +241,10 @@ function resolveSocketIo (socketio: RealtimeOptions['socketio'], inherited: { ma
     namespace,
     transports: Object.freeze([...new Set(transports)]),
     maxHttpBufferSize: positiveInteger('socketio.maxHttpBufferSize', given.maxHttpBufferSize, inherited.maxHttpBufferSize),
-    pingInterval: positiveInteger('socketio.pingInterval', given.pingInterval, inherited.pingInterval),
-    pingTimeout: positiveInteger('socketio.pingTimeout', given.pingTimeout, DEFAULT_SOCKETIO_PING_TIMEOUT),
-    upgradeTimeout: positiveInteger('socketio.upgradeTimeout', given.upgradeTimeout, DEFAULT_SOCKETIO_UPGRADE_TIMEOUT),
-    connectTimeout: positiveInteger('socketio.connectTimeout', given.connectTimeout, DEFAULT_SOCKETIO_CONNECT_TIMEOUT),
+    pingInterval: duration('socketio.pingInterval', given.pingInterval, inherited.pingInterval),
+    pingTimeout: duration('socketio.pingTimeout', given.pingTimeout, DEFAULT_SOCKETIO_PING_TIMEOUT),
+    upgradeTimeout: duration('socketio.upgradeTimeout', given.upgradeTimeout, DEFAULT_SOCKETIO_UPGRADE_TIMEOUT),
+    connectTimeout: duration('socketio.connectTimeout', given.connectTimeout, DEFAULT_SOCKETIO_CONNECT_TIMEOUT),
     allowRequest: optionalFunction('socketio.allowRequest', given.allowRequest),
     allowUpgrades: optionalBoolean('socketio.allowUpgrades', given.allowUpgrades, true),
     cookie: given.cookie,
@@ -272,8 +273,15 @@ function resolveRateLimit (name: string, value: RateLimit | false | undefined, f
   if (typeof value !== 'object' || value === null) throw invalidOption(name, 'an object { max, timeWindow } or false')
   return Object.freeze({
     max: positiveInteger(`${name}.max`, value.max, undefined),
-    timeWindow: positiveInteger(`${name}.timeWindow`, value.timeWindow, undefined)
+    timeWindow: duration(`${name}.timeWindow`, value.timeWindow, undefined)
   })
+}
+
+/** A positive number of milliseconds a timer can wait. */
+function duration (name: string, value: unknown, fallback: number | undefined): number {
+  const ms = positiveInteger(name, value, fallback)
+  if (ms > MAX_TIMER_DELAY) throw invalidOption(name, `at most ${MAX_TIMER_DELAY} milliseconds (about 24.8 days)`)
+  return ms
 }
 
 function positiveInteger (name: string, value: unknown, fallback: number | undefined): number {

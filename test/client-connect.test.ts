@@ -87,6 +87,7 @@ t.test('createClient refuses bad options with INVALID_OPTION', async (t) => {
     ['url', { url: 'http://127.0.0.1/ws' }],
     ['token', { token: 42 }],
     ['ackTimeout', { ackTimeout: 0 }],
+    ['connectTimeout', { connectTimeout: 2 ** 31 }],
     ['reconnect.maxDelay', { reconnect: { initialDelay: 1_000, maxDelay: 10 } }],
     ['reconnect.maxAttempts', { reconnect: { maxAttempts: -1 } }]
   ]

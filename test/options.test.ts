@@ -12,7 +12,13 @@ const invalid: Array<[string, unknown, string]> = [
   ['allowedOrigins', { allowedOrigins: 'https://a.example' }, 'allowedOrigins'],
   ['canJoin', { canJoin: true }, 'canJoin'],
   ['autoJoin', { autoJoin: ['dashboard'] }, 'autoJoin'],
-  ['auth.required', { auth: { required: 'yes' } }, 'auth.required']
+  ['auth.required', { auth: { required: 'yes' } }, 'auth.required'],
+  ['auth.trusted', { auth: { trusted: 'yes' } }, 'auth.trusted'],
+  // Longer than a Node timer can wait: it would fire after 1 ms.
+  ['heartbeatInterval', { heartbeatInterval: 2 ** 31 }, 'heartbeatInterval'],
+  ['closeTimeout', { closeTimeout: 2 ** 31 }, 'closeTimeout'],
+  ['clusterRequestTimeout', { clusterRequestTimeout: 2 ** 40 }, 'clusterRequestTimeout'],
+  ['socketio.pingTimeout', { socketio: { pingTimeout: 2 ** 31 } }, 'socketio.pingTimeout']
 ]
 
 for (const [name, options, named] of invalid) {

@@ -1,7 +1,7 @@
 import type { ReconnectPolicy } from './backoff'
 import { invalidClientOption } from './errors'
 import type { TokenSource } from './token'
-import { DEFAULT_TIMERS, type Timers } from './timers'
+import { DEFAULT_TIMERS, MAX_TIMER_DELAY, type Timers } from './timers'
 import { globalWebSocket, type WebSocketConstructor } from './websocket-like'
 
 export const DEFAULT_ACK_TIMEOUT = 10_000
@@ -84,6 +84,8 @@ function resolveReconnect (reconnect: ClientOptions['reconnect']): ResolvedClien
 
 function positive (name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidClientOption(name, 'a positive number of milliseconds')
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_DELAY) {
+    throw invalidClientOption(name, `a positive number of milliseconds, at most ${MAX_TIMER_DELAY}`)
+  }
   return value
 }

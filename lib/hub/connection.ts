@@ -7,6 +7,7 @@ import { BroadcastOperator, type BroadcastSink } from './broadcast-operator'
 import { expiryTimers, type ExpiryListener } from './expiry-timers'
 import { OutboundEvent } from './outbound-event'
 import { WindowCounter } from '../throttle/window-counter'
+import { MAX_TIMER_DELAY } from '../client/timers'
 
 /** A connected client as handlers and hooks see it, whatever transport it used. */
 export interface RealtimeClient {
@@ -47,8 +48,6 @@ export interface Membership extends BroadcastSink {
   leave (connection: Connection, room: Room): void
 }
 
-// setTimeout cannot wait longer than this; longer token lifetimes are re-armed in steps.
-const MAX_TIMER_DELAY = 2 ** 31 - 1
 const BAD_REQUEST_WINDOW_MS = 60_000
 
 /** The client API and token expiry, written once for both transports; they add delivery and closing. */
@@ -129,6 +128,7 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
       this.close(CLOSE_CODES.UNAUTHORIZED, 'token expired')
       return
     }
+    // Longer token lifetimes are re-armed in steps.
     expiryTimers.add(this, expiresAt, Math.min(delay, MAX_TIMER_DELAY))
   }
 
