@@ -135,6 +135,19 @@ t.test('admits anonymous clients when auth.required is false, and refuses a bad 
   t.equal((await refused(server.wsUrl, { token: 'not-a-jwt' })).statusCode, 401)
 })
 
+t.test('a credential that cannot be a token is refused, never taken for no token, even when auth is optional', async (t) => {
+  const server = await startServer(t, { auth: { required: false } })
+  const token = server.token('1')
+  t.match(await (await refused(`${server.wsUrl}?token=${token}&token=${token}`)).body, { code: 'UNAUTHORIZED', message: 'Malformed token' }, 'two ?token= values')
+  t.equal((await refused(server.wsUrl, { headers: { authorization: `Bearer ${token} ${token}` } })).statusCode, 401, 'a Bearer header of two parts')
+  t.equal((await refused(server.wsUrl, { headers: { authorization: 'Bearer' } })).statusCode, 401, 'a Bearer header with no token')
+  const refusal = await ioRefused(t, server.httpUrl, { auth: { token: 42 }, transports: ['websocket'] })
+  t.equal(refusal.data?.code, 'UNAUTHORIZED', 'Socket.IO: an auth.token that is not a string')
+  const { client, welcome } = await connect(server.wsUrl, { headers: { authorization: 'Basic dXNlcjpwYXNz' } })
+  t.equal(welcome.user, null, 'another scheme is no token: anonymous')
+  client.close()
+})
+
 t.test('anonymous clients may join only the rooms canJoin allows for them', async (t) => {
   const server = await startServer(t, {
     auth: { required: false },

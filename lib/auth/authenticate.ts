@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import { RealtimeError } from '../errors'
 import type { ResolvedOptions } from '../options'
 import type { Identity } from '../types'
-import { extractToken } from './token'
+import { extractToken, MALFORMED_TOKEN, type PresentedToken } from './token'
 import { ANONYMOUS, verifyToken } from './verify-token'
 
 /** Turns a token (or its absence) into an Identity for either transport. */
@@ -18,8 +18,9 @@ export class Authenticator {
     this.log = log
   }
 
-  /** A missing token is anonymous when auth is optional; a present but bad token is always refused. */
-  async identify (token: string | undefined): Promise<Identity> {
+  /** A missing token is anonymous when auth is optional; a present but bad (or malformed) token is always refused. */
+  async identify (token: PresentedToken): Promise<Identity> {
+    if (token === MALFORMED_TOKEN) throw new RealtimeError('UNAUTHORIZED', 'Malformed token')
     if (token === undefined) {
       if (this.auth.required) throw new RealtimeError('UNAUTHORIZED', 'Missing token')
       return ANONYMOUS

@@ -11,19 +11,36 @@ export const WS_SUBPROTOCOL = 'realtime.v1'
 export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.'
 
 const BEARER_HEADER = /^Bearer\s+(\S+)\s*$/i
+const BEARER_SCHEME = /^Bearer(\s|$)/i
 
-/** The token of an `Authorization: Bearer …` header value. */
-export function bearerToken (authorization: unknown): string | undefined {
-  if (typeof authorization !== 'string') return undefined
-  return BEARER_HEADER.exec(authorization)?.[1]
+/**
+ * A credential that was sent but cannot be a token (two `?token=` values, an `Authorization: Bearer`
+ * header that is not one token): refused like a bad token, never taken for no token at all, which
+ * `auth.required: false` would admit as anonymous.
+ */
+export const MALFORMED_TOKEN = Symbol('malformed token')
+
+/** What a handshake carries: a token, none, or one that is malformed. */
+export type PresentedToken = string | undefined | typeof MALFORMED_TOKEN
+
+/** The token of an `Authorization: Bearer …` header value; other schemes are no token. */
+export function bearerToken (authorization: unknown): PresentedToken {
+  if (typeof authorization !== 'string' || !BEARER_SCHEME.test(authorization)) return undefined
+  return BEARER_HEADER.exec(authorization)?.[1] ?? MALFORMED_TOKEN
+}
+
+/** A token given as a value of unknown shape (a query parameter, an auth field): empty is none, a non-string malformed. */
+export function tokenValue (value: unknown): PresentedToken {
+  if (value === undefined || value === null || value === '') return undefined
+  return typeof value === 'string' ? value : MALFORMED_TOKEN
 }
 
 /** Finds the token of a handshake: `Authorization: Bearer`, then `?token=`, then the subprotocol. */
-export function extractToken (request: FastifyRequest): string | undefined {
+export function extractToken (request: FastifyRequest): PresentedToken {
   const fromHeader = bearerToken(request.headers.authorization)
   if (fromHeader !== undefined) return fromHeader
-  const query = request.query as Record<string, unknown> | undefined
-  if (typeof query?.token === 'string' && query.token !== '') return query.token
+  const fromQuery = tokenValue((request.query as Record<string, unknown> | undefined)?.token)
+  if (fromQuery !== undefined) return fromQuery
   const protocols = request.headers['sec-websocket-protocol']
   if (typeof protocols === 'string') {
     for (const protocol of protocols.split(',')) {
