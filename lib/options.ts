@@ -264,7 +264,19 @@ function resolveOrigins (origins: OriginPolicy | undefined): OriginPolicy | unde
   if (!Array.isArray(origins) || !origins.every((origin) => typeof origin === 'string')) {
     throw invalidOption('allowedOrigins', 'an array of origin strings or a predicate function')
   }
+  // Browsers send `Origin` as scheme://host[:port], nothing more: an entry written any other way
+  // ('https://app.example/', 'app.example') would never match, and refuse every browser.
+  const unmatchable = origins.find((origin) => !isSerializedOrigin(origin))
+  if (unmatchable !== undefined) throw invalidOption('allowedOrigins', `origins as browsers send them (scheme://host[:port], no path), not ${JSON.stringify(unmatchable)}`)
   return Object.freeze([...origins])
+}
+
+function isSerializedOrigin (origin: string): boolean {
+  try {
+    return new URL(origin).origin === origin
+  } catch {
+    return false
+  }
 }
 
 function resolveRateLimit (name: string, value: RateLimit | false | undefined, fallback: RateLimit): RateLimit | false {

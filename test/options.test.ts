@@ -10,6 +10,8 @@ const invalid: Array<[string, unknown, string]> = [
   ['messageRateLimit', { messageRateLimit: { max: 'ten', timeWindow: 1000 } }, 'messageRateLimit.max'],
   ['connectionRateLimit', { connectionRateLimit: 'lots' }, 'connectionRateLimit'],
   ['allowedOrigins', { allowedOrigins: 'https://a.example' }, 'allowedOrigins'],
+  ['allowedOrigins', { allowedOrigins: ['https://a.example/'] }, 'allowedOrigins'],
+  ['allowedOrigins', { allowedOrigins: ['a.example'] }, 'allowedOrigins'],
   ['canJoin', { canJoin: true }, 'canJoin'],
   ['autoJoin', { autoJoin: ['dashboard'] }, 'autoJoin'],
   ['auth.required', { auth: { required: 'yes' } }, 'auth.required'],
