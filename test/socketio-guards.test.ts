@@ -2,7 +2,7 @@ import { Writable } from 'node:stream'
 import t from 'tap'
 import { startServer } from './helpers/app'
 import { engineUrl, openSession, poll, post } from './helpers/engine-http'
-import { ioConnect, ioRefused } from './helpers/socketio-client'
+import { ioConnect, ioRefused, ioServer } from './helpers/socketio-client'
 import { connect, refused } from './helpers/ws-client'
 
 const ALLOWED = 'https://app.example.com'
@@ -86,6 +86,25 @@ t.test('one handshake carries one connection: further CONNECT packets on its ses
   t.equal(answers.filter((packet) => packet.startsWith('44')).length, connects - 1, 'every other one refused')
   t.match(answers.find((packet) => packet.startsWith('44')), /BAD_REQUEST/)
   t.equal(await server.app.realtime.count(), 1, 'one connection in the hub')
+})
+
+t.test('a CONNECT a middleware of the app refused may be tried again on the same session', async (t) => {
+  const server = await startServer(t)
+  let calls = 0
+  ioServer(server.app).of('/').use((_socket, next) => { next(++calls === 1 ? new Error('not yet') : undefined) })
+  const { sid } = await openSession(server.httpUrl)
+  const connectPacket = `40{"token":"${server.token(1)}"}`
+  const answer = async (): Promise<string> => {
+    for (let polls = 0; polls < 10; polls++) {
+      const packet = (await poll(server.httpUrl, sid)).body.split('\x1e').find((p) => p.startsWith('40') || p.startsWith('44'))
+      if (packet !== undefined) return packet
+    }
+    throw new Error('no answer to the CONNECT')
+  }
+  await post(server.httpUrl, sid, connectPacket)
+  t.match(await answer(), /^44\{"message":"not yet"/, 'the app refused the first')
+  await post(server.httpUrl, sid, connectPacket)
+  t.match(await answer(), /^40\{"sid"/, 'the second is accepted')
 })
 
 t.test('shares one per-IP budget with the ws endpoint', async (t) => {

@@ -13,25 +13,27 @@ import { handleEvent } from './socketio-inbound'
  * shared hub and get the same `welcome` payload.
  */
 /**
- * The engine.io sessions with a connection to a realtime namespace, open or still authenticating.
- * Socket.IO refuses a second CONNECT on a session only once the first is through its middleware:
- * without this, one handshake (counted once by the per-IP throttle) could carry hundreds of
- * connections and token guesses.
+ * For each engine.io session (Socket.IO's `client`), its connection to a realtime namespace that is
+ * still going through the middlewares. Socket.IO ignores a CONNECT only once the session's first
+ * one has connected: without this, one handshake (counted once by the per-IP throttle) could carry
+ * hundreds of connections and token guesses while the first is being authenticated.
  */
-const sessionsInUse = new WeakSet<object>()
+const connecting = new WeakMap<object, Socket>()
 
 export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePacket: EventPacketEncoder): void {
   namespace.use((socket, next) => {
-    if (sessionsInUse.has(socket.conn)) {
-      next(connectError(gateway, new RealtimeError('BAD_REQUEST', 'This session already has a connection to the namespace')))
+    const earlier = connecting.get(socket.client)
+    if (earlier !== undefined && isStillConnecting(namespace, earlier)) {
+      next(connectError(gateway, new RealtimeError('BAD_REQUEST', 'This session is already connecting to the namespace')))
       return
     }
-    sessionsInUse.add(socket.conn)
+    connecting.set(socket.client, socket)
     gateway.authenticator.identify(handshakeToken(socket.handshake)).then((identity) => {
       // The connection registers itself with the socket; the hub learns of it on connect.
       void new SocketIoConnection(socket, identity, gateway, encodePacket)
       next()
     }, (err: unknown) => {
+      connecting.delete(socket.client)
       next(connectError(gateway, err))
       endSessionAfterRefusal(socket)
     })
@@ -39,7 +41,20 @@ export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePac
   namespace.on('connection', accept)
 }
 
+/**
+ * Whether a socket is still in the middlewares: neither connected nor refused (by a middleware of
+ * the app's after ours, which leaves no other trace). Read from Socket.IO's own pending sockets
+ * (private; package.json pins socket.io 4.8); should that ever go, a session stays refused rather
+ * than open to the flood.
+ */
+function isStillConnecting (namespace: Namespace, socket: Socket): boolean {
+  const pending = (namespace as unknown as { _preConnectSockets?: Map<string, Socket> })._preConnectSockets
+  return pending?.get(socket.id) === socket || (pending === undefined && !socket.connected)
+}
+
 function accept (socket: Socket): void {
+  // Connected: Socket.IO itself ignores further CONNECTs of this session to the namespace.
+  if (connecting.get(socket.client) === socket) connecting.delete(socket.client)
   const connection = connectionOf(socket)
   if (connection === undefined) {
     // Only a middleware the app added with `use` after ours could let a socket skip authentication.
@@ -55,7 +70,6 @@ function accept (socket: Socket): void {
 }
 
 function onDisconnect (this: Socket): void {
-  sessionsInUse.delete(this.conn)
   connectionOf(this)?.onDisconnected()
 }
 
