@@ -271,12 +271,17 @@ function resolveOrigins (origins: OriginPolicy | undefined): OriginPolicy | unde
   return Object.freeze([...origins])
 }
 
+// An app's own scheme (capacitor://localhost, chrome-extension://<id>): URL gives these no origin.
+const OTHER_SCHEME_ORIGIN = /^[a-z][a-z\d+.-]*:\/\/[^/?#\s]+$/
+
 function isSerializedOrigin (origin: string): boolean {
+  let url: URL
   try {
-    return new URL(origin).origin === origin
+    url = new URL(origin)
   } catch {
     return false
   }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin === origin : OTHER_SCHEME_ORIGIN.test(origin)
 }
 
 function resolveRateLimit (name: string, value: RateLimit | false | undefined, fallback: RateLimit): RateLimit | false {

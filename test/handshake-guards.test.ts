@@ -83,6 +83,10 @@ t.test('redactTokenFromUrl hides every token parameter, however its name is writ
   t.equal(redactTokenFromUrl('/ws?token%zz=abc'), '/ws?token%zz=[REDACTED]', 'an undecodable name, to be safe')
   t.equal(redactTokenFromUrl('/ws?mytoken=1&token2=2'), '/ws?mytoken=1&token2=2')
   t.equal(redactTokenFromUrl('/ws'), '/ws')
+  t.equal(redactTokenFromUrl('/ws?x=#&token=abc'), '/ws?x=#&token=[REDACTED]', 'past a # inside the query, where the router keeps reading')
+  t.equal(redactTokenFromUrl('/ws#&token=abc'), '/ws#&token=[REDACTED]', 'a query the router starts at #')
+  t.equal(redactTokenFromUrl('/ws;a=1?token=abc&b=2'), '/ws;a=1?token=[REDACTED]&b=2')
+  t.equal(redactTokenFromUrl('/ws?token=a#b;c&d=1'), '/ws?token=[REDACTED]&d=1', 'a value runs to the next &')
 })
 
 t.test('keeps the endpoint on a custom path', async (t) => {

@@ -40,6 +40,14 @@ t.test('fails at register time when auth is required and there is no JWT configu
   await t.rejects(async () => { await app.register(realtime, {}).ready() }, { code: 'FST_REALTIME_INVALID_OPTION', message: /"jwt"/ })
 })
 
+t.test('allowedOrigins takes origins of apps\' own schemes, as WebViews and extensions send them', async (t) => {
+  for (const origin of ['capacitor://localhost', 'chrome-extension://abcdefghijklmnop', 'tauri://localhost', 'http://localhost:3000']) {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    await app.register(realtime, { jwt: { secret: 's' }, allowedOrigins: [origin] })
+  }
+})
+
 t.test('registers without JWT in anonymous-only mode', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())

@@ -92,6 +92,25 @@ t.test('what app code sends a client through app.realtime.io counts towards its 
   t.notOk(await server.app.realtime.isUserConnected(1), 'the slow consumer left the hub')
 })
 
+t.test('the cap counts bytes, not characters: text outside ASCII fills it as fast as on /ws', async (t) => {
+  const server = await startServer(t, { maxBufferedBytes: 64 * 1024 })
+  const { sid } = await openSession(server.httpUrl)
+  t.equal((await post(server.httpUrl, sid, `40{"token":"${server.token(1)}"}`)).status, 200)
+  t.match((await poll(server.httpUrl, sid)).body, /^40\{"sid"/)
+  for (let i = 0; i < 100 && !(await server.app.realtime.isUserConnected(1)); i++) await new Promise((resolve) => setImmediate(resolve))
+  // 30 events of 1,024 characters of 3 bytes each: 30,720 characters, 92,160 bytes.
+  const wide = '界'.repeat(1024)
+  for (let i = 0; i < 30; i++) await server.app.realtime.emit('wide', wide)
+  t.equal(server.app.realtime.stats().slowConsumerDisconnects, 1, 'from the hub')
+  const { sid: other } = await openSession(server.httpUrl)
+  await post(server.httpUrl, other, `40{"token":"${server.token(2)}"}`)
+  const otherId = /^40\{"sid":"([^"]+)"/.exec((await poll(server.httpUrl, other)).body)?.[1]
+  for (let i = 0; i < 100 && !(await server.app.realtime.isUserConnected(2)); i++) await new Promise((resolve) => setImmediate(resolve))
+  for (let i = 0; i < 30; i++) serverSocket(server.app, otherId).emit('wide', wide)
+  await server.app.realtime.emit('tiny', 1)
+  t.equal(server.app.realtime.stats().slowConsumerDisconnects, 2, 'and from app code')
+})
+
 t.test('a client that reads is never counted as a slow consumer, however much is sent', async (t) => {
   const server = await startServer(t, { maxBufferedBytes: CAP })
   const { client } = await ioConnect(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })

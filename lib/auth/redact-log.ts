@@ -3,24 +3,26 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 const SERIALIZERS = Symbol.for('pino.serializers')
 const REDACTED = '[REDACTED]'
 
+/** A parameter name, after any character that can start one in the eyes of Fastify's router and query parser. */
+const PARAMETER_NAME = /[?&#;]([^?&#;=]*)=/g
+
 /**
- * The URL with the value of every `token` query parameter replaced, however its name is written:
- * the query parser decodes names, so `?%74oken=` is a token too.
+ * The URL with the value of every `token` query parameter replaced, however its name is written
+ * (the query parser decodes names, so `?%74oken=` is a token too) and wherever the query starts:
+ * the router takes it from the first `?` or `#`, so every name after one of `?`, `#`, `;` or `&`
+ * counts, and a value runs to the next `&`, as the parser reads it.
  */
 export function redactTokenFromUrl (url: string): string {
-  const queryStart = url.indexOf('?')
-  if (queryStart === -1) return url
-  const hashStart = url.indexOf('#', queryStart)
-  const queryEnd = hashStart === -1 ? url.length : hashStart
-  let redacted = false
-  const pairs = url.slice(queryStart + 1, queryEnd).split('&').map((pair) => {
-    const separator = pair.indexOf('=')
-    const name = separator === -1 ? pair : pair.slice(0, separator)
-    if (!isTokenName(name)) return pair
-    redacted = true
-    return `${name}=${REDACTED}`
-  })
-  return redacted ? `${url.slice(0, queryStart + 1)}${pairs.join('&')}${url.slice(queryEnd)}` : url
+  let redacted = ''
+  let copiedUpTo = 0
+  for (const match of url.matchAll(PARAMETER_NAME)) {
+    const valueStart = (match.index ?? 0) + match[0].length
+    if (valueStart <= copiedUpTo || !isTokenName(match[1])) continue
+    const nextParameter = url.indexOf('&', valueStart)
+    redacted += url.slice(copiedUpTo, valueStart) + REDACTED
+    copiedUpTo = nextParameter === -1 ? url.length : nextParameter
+  }
+  return copiedUpTo === 0 ? url : redacted + url.slice(copiedUpTo)
 }
 
 function isTokenName (name: string): boolean {

@@ -23,6 +23,8 @@ interface Refusal {
 /** A packet waiting in engine.io's write buffer: Socket.IO's encoded string, or binary data. */
 interface EnginePacket {
   data?: string | Buffer | ArrayBuffer
+  /** The hub's events carry their WebSocket frame, made once for every recipient. */
+  options?: { wsPreEncodedFrame?: Buffer[] }
 }
 
 /**
@@ -232,9 +234,11 @@ export class SocketIoConnection extends BaseConnection {
   }
 }
 
-/** A packet's size: characters of a string (bytes for ASCII, which event names and JSON mostly are), bytes of binary data. */
+/** A packet's size in bytes: its pre-made frame's when it has one (the hub's events), else its data's. */
 function packetBytes (packet: EnginePacket): number {
+  const frame = packet.options?.wsPreEncodedFrame?.[0]
+  if (frame !== undefined) return frame.length
   const { data } = packet
   if (data === undefined) return 0
-  return typeof data === 'string' ? data.length : data.byteLength
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength
 }
