@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import t from 'tap'
 import WebSocket from 'ws'
 import { startServer } from './helpers/app'
-import { ioOpen } from './helpers/socketio-client'
+import { ioOpen, ioStart } from './helpers/socketio-client'
 import { waitFor } from './helpers/wait-for'
 import { connect } from './helpers/ws-client'
 
@@ -75,4 +75,43 @@ t.test('disconnectUser reaches connections still being admitted: they get the cl
   t.notOk(ioEvents.includes('welcome'), 'Socket.IO: no welcome')
   t.equal(await server.app.realtime.count(), 0)
   t.equal(await server.app.realtime.roomSize('org:1'), 0)
+})
+
+t.test('disconnectUser reaches connections whose token is still being checked (a slow auth.trusted)', async (t) => {
+  let release: () => void = () => {}
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  let checking = 0
+  const server = await startServer(t, { auth: { trusted: async () => { checking++; await gate; return true } } })
+  t.teardown(release)
+  const ws = new WebSocket(server.wsUrl, ['realtime.v1'], { headers: { authorization: `Bearer ${server.token(1)}` } })
+  const frames: string[] = []
+  ws.on('message', (data: Buffer) => frames.push(data.toString()))
+  const closed = once(ws, 'close')
+  const io = ioStart(t, server.httpUrl, { token: server.token(1), transports: ['websocket'] })
+  const ioEvents: string[] = []
+  io.socket.onAny((event: string) => ioEvents.push(event))
+  await waitFor(() => checking === 2)
+  await server.app.realtime.disconnectUser(1)
+  release()
+  const [code] = await closed as [number]
+  t.equal(code, 1000, 'ws: closed')
+  t.same(frames, [], 'ws: no welcome')
+  t.match(await io.next('disconnect_reason'), { code: 1000 }, 'Socket.IO: disconnect_reason 1000')
+  t.notOk(ioEvents.includes('welcome'), 'Socket.IO: no welcome')
+  t.notOk(await server.app.realtime.isUserConnected(1))
+})
+
+t.test('a disconnect of one user leaves the others being admitted alone', async (t) => {
+  let release: () => void = () => {}
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  let admitting = 0
+  const server = await startServer(t, { autoJoin: async () => { admitting++; await gate; return [] } })
+  t.teardown(release)
+  const pending = connect(server.wsUrl, { token: server.token(2) })
+  await waitFor(() => admitting === 1)
+  await server.app.realtime.disconnectUser(1)
+  release()
+  const { client, welcome } = await pending
+  t.same(welcome.rooms, ['user:2'], 'user 2 is welcomed')
+  client.close()
 })

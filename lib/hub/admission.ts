@@ -8,39 +8,35 @@ import type { Connection } from './connection'
  * Brings a new connection into the hub: its `user:{id}` room, the rooms `autoJoin` names, then
  * registration, all at once after `autoJoin` settles so that nothing reaches the client before its
  * welcome. The bus subscribes to those rooms first (bounded by `clusterRequestTimeout`), so from its
- * welcome on the client receives emits from every node. A disconnect that selects the connection
- * meanwhile (PendingAdmissions) ends it instead of its welcome. Resolves to the welcome payload, or
- * undefined when the client left or was disconnected during setup. Throws what `autoJoin` throws.
+ * welcome on the client receives emits from every node. A disconnect that selected the connection
+ * since `disconnectsSeen` (the hub's mark, taken before its token was verified) ends it instead of
+ * its welcome. Resolves to the welcome payload, or undefined when the client left or was
+ * disconnected during setup. Throws what `autoJoin` throws.
  */
-export async function admit (connection: Connection, gateway: Gateway, isOpen: () => boolean): Promise<WelcomePayload | undefined> {
-  const { hub } = gateway
+export async function admit (connection: Connection, gateway: Gateway, isOpen: () => boolean, disconnectsSeen: number): Promise<WelcomePayload | undefined> {
+  const autoJoin = gateway.options.autoJoin
+  const extraRooms: Room[] = autoJoin === undefined ? [] : await autoJoin(connection.user, connection)
+  if (!Array.isArray(extraRooms)) throw new TypeError('autoJoin must return an array of room names')
+  if (!isOpen()) return undefined
   const rooms = connection.userId === null ? [] : [userRoom(connection.userId)]
-  const admission = hub.admissions.begin(connection, rooms)
+  for (const room of extraRooms) {
+    if (isValidRoomName(room)) rooms.push(room)
+    else gateway.log.warn({ connectionId: connection.id }, 'fastify-realtime: autoJoin returned an invalid room name; skipped')
+  }
+  const { hub } = gateway
+  const endReservation = hub.reserveRooms(rooms)
   try {
-    const autoJoin = gateway.options.autoJoin
-    const extraRooms: Room[] = autoJoin === undefined ? [] : await autoJoin(connection.user, connection)
-    if (!Array.isArray(extraRooms)) throw new TypeError('autoJoin must return an array of room names')
+    await hub.subscribed(rooms)
     if (!isOpen()) return undefined
-    for (const room of extraRooms) {
-      if (isValidRoomName(room)) rooms.push(room)
-      else gateway.log.warn({ connectionId: connection.id }, 'fastify-realtime: autoJoin returned an invalid room name; skipped')
+    if (hub.recentDisconnects.selectsSince(disconnectsSeen, connection.id, rooms)) {
+      // Disconnected (a logout, say) while being authenticated or admitted: the close, not a welcome.
+      connection.disconnect()
+      return undefined
     }
-    const endReservation = hub.reserveRooms(rooms)
-    try {
-      await hub.subscribed(rooms)
-      if (!isOpen()) return undefined
-      if (admission.disconnected) {
-        // Disconnected (a logout, say) while being admitted: no welcome, the close it would have got.
-        connection.disconnect()
-        return undefined
-      }
-      hub.register(connection)
-      for (const room of rooms) hub.join(connection, room)
-    } finally {
-      endReservation()
-    }
+    hub.register(connection)
+    for (const room of rooms) hub.join(connection, room)
   } finally {
-    hub.admissions.end(admission)
+    endReservation()
   }
   return { connectionId: connection.id, user: connection.user, rooms: [...connection.rooms] }
 }

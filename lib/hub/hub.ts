@@ -10,7 +10,7 @@ import type { RoomChange } from './broadcast-operator'
 import { ClusterQueries } from './cluster-queries'
 import type { Connection, Membership } from './connection'
 import { OutboundEvent } from './outbound-event'
-import { PendingAdmissions } from './pending-admissions'
+import { RecentDisconnects } from './recent-disconnects'
 import { RoomSubscriptions } from './room-subscriptions'
 
 /**
@@ -22,8 +22,8 @@ import { RoomSubscriptions } from './room-subscriptions'
  */
 export class Hub implements Membership {
   readonly nodeId: NodeId = randomUUID()
-  /** Connections not registered yet; disconnects select them too. */
-  readonly admissions = new PendingAdmissions()
+  /** Disconnects that connections not registered yet must still hear of. */
+  readonly recentDisconnects = new RecentDisconnects()
   private readonly connections = new Map<ConnectionId, Connection>()
   /** A room's local members; a room of one (every `user:` room, mostly) holds its connection without a Set. */
   private readonly members = new Map<Room, RoomMembers>()
@@ -190,7 +190,7 @@ export class Hub implements Membership {
 
   private disconnectSelected (selection: Selection): void {
     for (const connection of this.selected(selection)) connection.disconnect()
-    this.admissions.disconnect(selection)
+    this.recentDisconnects.record(selection)
   }
 
   /** This node's own answer to a cluster query. */

@@ -126,13 +126,17 @@ export async function ioConnect (t: Test, baseUrl: string, options: IoOptions = 
   return { client, welcome: await client.next('welcome') as WelcomePayload }
 }
 
+/** Starts connecting to the namespace and returns at once, for tests that hold the connection up. */
+export function ioStart (t: Test, baseUrl: string, options: IoOptions = {}): IoTestClient {
+  return new IoTestClient(createSocket(t, baseUrl, options))
+}
+
 /** Connects to the namespace (without waiting for the welcome, which comes once the client is set up). */
 export async function ioOpen (t: Test, baseUrl: string, options: IoOptions = {}): Promise<IoTestClient> {
-  const socket = createSocket(t, baseUrl, options)
-  const client = new IoTestClient(socket)
+  const client = ioStart(t, baseUrl, options)
   await Promise.race([
-    onceEvent(socket, 'connect'),
-    onceEvent(socket, 'connect_error').then(([err]) => { throw err })
+    onceEvent(client.socket, 'connect'),
+    onceEvent(client.socket, 'connect_error').then(([err]) => { throw err })
   ])
   return client
 }

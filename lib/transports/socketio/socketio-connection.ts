@@ -61,6 +61,7 @@ export class SocketIoConnection extends BaseConnection {
   private readonly socket: Socket
   private readonly encodePacket: EventPacketEncoder
   private admitted = false
+  private readonly disconnectsSeen: number
   // Bytes waiting in engine.io's current write buffer, whoever sent them (the hub, or app code
   // through `app.realtime.io`), known by its first packet (`backlogHead`) and counted up to
   // `backlogCounted` packets: engine.io starts a new array, with new packets, at every flush.
@@ -73,12 +74,14 @@ export class SocketIoConnection extends BaseConnection {
    */
   private queue: Promise<void> | undefined
 
-  constructor (socket: Socket, identity: Identity, gateway: Gateway, encodePacket: EventPacketEncoder) {
+  /** `disconnectsSeen`: the hub's disconnect mark when the client's token check began. */
+  constructor (socket: Socket, identity: Identity, gateway: Gateway, encodePacket: EventPacketEncoder, disconnectsSeen: number) {
     super(socket.id, identity, gateway.hub)
     this.rooms = new MirroredRooms(socket)
     this.socket = socket
     this.gateway = gateway
     this.encodePacket = encodePacket
+    this.disconnectsSeen = disconnectsSeen
     connections.set(socket, this)
   }
 
@@ -95,7 +98,7 @@ export class SocketIoConnection extends BaseConnection {
   }
 
   private async admitAndWelcome (): Promise<void> {
-    const welcome = await admit(this, this.gateway, () => this.isOpen)
+    const welcome = await admit(this, this.gateway, () => this.isOpen, this.disconnectsSeen)
     if (welcome === undefined) return
     this.admitted = true
     // Rooms app code joined through `app.realtime.io` while the client was being admitted.

@@ -28,9 +28,10 @@ export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePac
       return
     }
     connecting.set(socket.client, socket)
+    const disconnectsSeen = gateway.hub.recentDisconnects.mark
     gateway.authenticator.identify(handshakeToken(socket.handshake)).then((identity) => {
       // The connection registers itself with the socket; the hub learns of it on connect.
-      void new SocketIoConnection(socket, identity, gateway, encodePacket)
+      void new SocketIoConnection(socket, identity, gateway, encodePacket, disconnectsSeen)
       next()
     }, (err: unknown) => {
       connecting.delete(socket.client)

@@ -10,6 +10,9 @@ import { WsConnection } from './ws-connection'
 
 const CONNECTION = Symbol('fastify-realtime.connection')
 
+/** The hub's disconnect mark when each handshake's token check began (see RecentDisconnects). */
+const disconnectMarks = new WeakMap<FastifyRequest, number>()
+
 type TrackedSocket = WebSocket & { [CONNECTION]: WsConnection }
 
 /**
@@ -25,6 +28,7 @@ export function registerWsRoute (instance: FastifyInstance, gateway: Gateway, pa
     config: { rateLimit: false },
     onRequest: handshakeChecks,
     preValidation: async (request) => {
+      disconnectMarks.set(request, gateway.hub.recentDisconnects.mark)
       request.realtimeIdentity = await gateway.authenticator.identifyRequest(request)
     },
     handler: upgradeRequired,
@@ -51,7 +55,8 @@ function accept (gateway: Gateway, socket: WebSocket, request: FastifyRequest): 
   socket.on('message', onMessage)
   socket.on('pong', onPong)
   socket.on('close', onClose)
-  admit(connection, gateway, () => connection.isOpen).then((welcome) => {
+  const disconnectsSeen = disconnectMarks.get(request) ?? gateway.hub.recentDisconnects.mark
+  admit(connection, gateway, () => connection.isOpen, disconnectsSeen).then((welcome) => {
     if (welcome === undefined) return
     connection.send({ type: 'welcome', ...welcome })
     connection.resume()

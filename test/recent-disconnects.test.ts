@@ -1,0 +1,30 @@
+import t from 'tap'
+import { RecentDisconnects } from '../lib/hub/recent-disconnects'
+
+const selection = (rooms: string[], except: string[] = [], exceptConnectionId?: string): { rooms: string[], except: string[], exceptConnectionId?: string } =>
+  exceptConnectionId === undefined ? { rooms, except } : { rooms, except, exceptConnectionId }
+
+t.test('a disconnect selects a connection by the rooms it is about to be in, and only those since its mark', async (t) => {
+  const recent = new RecentDisconnects()
+  recent.record(selection(['user:1']))
+  const mark = recent.mark
+  t.notOk(recent.selectsSince(mark, 'c1', ['user:1']), 'a disconnect before the mark does not count')
+  recent.record(selection(['user:2']))
+  t.notOk(recent.selectsSince(mark, 'c1', ['user:1', 'org:1']), 'another user')
+  recent.record(selection(['org:1'], ['user:1']))
+  t.notOk(recent.selectsSince(mark, 'c1', ['user:1', 'org:1']), 'a room it is in, but excepted')
+  recent.record(selection(['org:1'], [], 'c1'))
+  t.notOk(recent.selectsSince(mark, 'c1', ['user:1', 'org:1']), 'the excepted connection')
+  t.ok(recent.selectsSince(mark, 'c2', ['user:3', 'org:1']), 'another connection in org:1')
+  recent.record(selection([]))
+  t.ok(recent.selectsSince(mark, 'c1', ['user:1']), 'a disconnect of everyone')
+})
+
+t.test('when more disconnects came since the mark than are kept, every connection counts as selected', async (t) => {
+  const recent = new RecentDisconnects()
+  const mark = recent.mark
+  for (let i = 0; i < 256; i++) recent.record(selection([`user:${i + 100}`]))
+  t.notOk(recent.selectsSince(mark, 'c1', ['user:1']), 'all 256 are still known')
+  recent.record(selection(['user:999']))
+  t.ok(recent.selectsSince(mark, 'c1', ['user:1']), 'one more: it cannot tell, so it disconnects')
+})
