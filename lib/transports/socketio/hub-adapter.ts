@@ -65,7 +65,7 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof A
       const args: unknown = packet.data
       if (packet.type !== PacketType.EVENT || options.flags?.local === true || !Array.isArray(args) || args.length > 2) return undefined
       const [event, data] = args as [unknown, unknown]
-      if (!isValidEventName(event) || containsBinary(data, 0, new WeakSet())) return undefined
+      if (!isValidEventName(event) || containsBinary(data, 0, new WeakMap())) return undefined
       const rooms = [...options.rooms]
       if (!rooms.every((room) => isValidRoomName(room) && !this.sids.has(room))) return undefined
       const exceptSockets: SocketId[] = []
@@ -94,16 +94,18 @@ function isSharedRoom (room: Room, socketId: SocketId): boolean {
 const MAX_BINARY_SEARCH_DEPTH = 32
 
 /**
- * Whether Socket.IO would send `value` as a binary packet, which the hub's JSON cannot carry. Each
- * object is looked at once (`seen`): an object graph with cycles or shared parts takes linear time,
- * and a cycle then fails in JSON.stringify, as it would in Socket.IO.
+ * Whether Socket.IO would send `value` as a binary packet, which the hub's JSON cannot carry. An
+ * object is looked into again only when reached at a shallower depth than before (`seenAt`), so
+ * an object graph with cycles or shared parts takes linear time, and a cycle then fails in
+ * JSON.stringify, as it would in Socket.IO.
  */
-function containsBinary (value: unknown, depth: number, seen: WeakSet<object>): boolean {
-  if (typeof value !== 'object' || value === null || depth > MAX_BINARY_SEARCH_DEPTH || seen.has(value)) return false
-  seen.add(value)
+function containsBinary (value: unknown, depth: number, seenAt: WeakMap<object, number>): boolean {
+  if (typeof value !== 'object' || value === null || depth > MAX_BINARY_SEARCH_DEPTH) return false
+  if ((seenAt.get(value) ?? Infinity) <= depth) return false
+  seenAt.set(value, depth)
   if (value instanceof ArrayBuffer || ArrayBuffer.isView(value) || value instanceof Blob) return true
-  if (Array.isArray(value)) return value.some((item) => containsBinary(item, depth + 1, seen))
+  if (Array.isArray(value)) return value.some((item) => containsBinary(item, depth + 1, seenAt))
   const { toJSON } = value as { toJSON?: unknown }
-  if (typeof toJSON === 'function') return containsBinary(toJSON.call(value), depth + 1, seen)
-  return Object.values(value).some((item) => containsBinary(item, depth + 1, seen))
+  if (typeof toJSON === 'function') return containsBinary(toJSON.call(value), depth + 1, seenAt)
+  return Object.values(value).some((item) => containsBinary(item, depth + 1, seenAt))
 }
