@@ -237,10 +237,13 @@ export class SocketIoConnection extends BaseConnection {
   }
 }
 
-/** A packet's size in bytes: its pre-made frame's when it has one (the hub's events), else its data's. */
+/**
+ * A packet's size in bytes: its pre-made frame's when it has one (the hub's events carry it whole;
+ * socket.io-adapter's broadcasts as header and payload), else its data's.
+ */
 function packetBytes (packet: EnginePacket): number {
-  const frame = packet.options?.wsPreEncodedFrame?.[0]
-  if (frame !== undefined) return frame.length
+  const frame = packet.options?.wsPreEncodedFrame
+  if (frame !== undefined) return frame.reduce((bytes, part) => bytes + part.length, 0)
   const { data } = packet
   if (data === undefined) return 0
   return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength
