@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import t from 'tap'
 import WebSocket from 'ws'
 import { startServer } from './helpers/app'
+import { memoryCluster, startNodes } from './helpers/nodes'
 import { ioOpen, ioStart } from './helpers/socketio-client'
 import { waitFor } from './helpers/wait-for'
 import { connect } from './helpers/ws-client'
@@ -114,4 +115,24 @@ t.test('a disconnect of one user leaves the others being admitted alone', async 
   const { client, welcome } = await pending
   t.same(welcome.rooms, ['user:2'], 'user 2 is welcomed')
   client.close()
+})
+
+t.test('disconnectUser on another node reaches a connection in autoJoin here: its user room is subscribed first', async (t) => {
+  let release: () => void = () => {}
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  let admitting = 0
+  const cluster = memoryCluster()
+  const [a] = await startNodes(t, cluster, 1)
+  const [b] = await startNodes(t, cluster, 1, { autoJoin: async () => { admitting++; await gate; return [] } })
+  t.teardown(release)
+  const ws = new WebSocket(b.wsUrl, ['realtime.v1'], { headers: { authorization: `Bearer ${b.token(1)}` } })
+  const frames: string[] = []
+  ws.on('message', (data: Buffer) => frames.push(data.toString()))
+  const closed = once(ws, 'close')
+  await waitFor(() => admitting === 1)
+  await a.app.realtime.disconnectUser(1)
+  release()
+  const [code] = await closed as [number]
+  t.equal(code, 1000)
+  t.same(frames, [], 'no welcome')
 })

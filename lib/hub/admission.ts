@@ -14,29 +14,38 @@ import type { Connection } from './connection'
  * disconnected during setup. Throws what `autoJoin` throws.
  */
 export async function admit (connection: Connection, gateway: Gateway, isOpen: () => boolean, disconnectsSeen: number): Promise<WelcomePayload | undefined> {
-  const autoJoin = gateway.options.autoJoin
-  const extraRooms: Room[] = autoJoin === undefined ? [] : await autoJoin(connection.user, connection)
-  if (!Array.isArray(extraRooms)) throw new TypeError('autoJoin must return an array of room names')
-  if (!isOpen()) return undefined
-  const rooms = connection.userId === null ? [] : [userRoom(connection.userId)]
-  for (const room of extraRooms) {
-    if (isValidRoomName(room)) rooms.push(room)
-    else gateway.log.warn({ connectionId: connection.id }, 'fastify-realtime: autoJoin returned an invalid room name; skipped')
-  }
   const { hub } = gateway
-  const endReservation = hub.reserveRooms(rooms)
+  const rooms = connection.userId === null ? [] : [userRoom(connection.userId)]
+  // The user's room first, so that a disconnect of the user from another node reaches this one
+  // while `autoJoin` runs.
+  const endUserReservation = hub.reserveRooms(rooms)
   try {
-    await hub.subscribed(rooms)
+    const autoJoin = gateway.options.autoJoin
+    const extraRooms: Room[] = autoJoin === undefined ? [] : await autoJoin(connection.user, connection)
+    if (!Array.isArray(extraRooms)) throw new TypeError('autoJoin must return an array of room names')
     if (!isOpen()) return undefined
-    if (hub.recentDisconnects.selectsSince(disconnectsSeen, connection.id, rooms)) {
-      // Disconnected (a logout, say) while being authenticated or admitted: the close, not a welcome.
-      connection.disconnect()
-      return undefined
+    const joined = extraRooms.filter((room) => {
+      if (isValidRoomName(room)) return true
+      gateway.log.warn({ connectionId: connection.id }, 'fastify-realtime: autoJoin returned an invalid room name; skipped')
+      return false
+    })
+    rooms.push(...joined)
+    const endReservation = hub.reserveRooms(joined)
+    try {
+      await hub.subscribed(rooms)
+      if (!isOpen()) return undefined
+      if (hub.recentDisconnects.selectsSince(disconnectsSeen, connection.id, rooms)) {
+        // Disconnected (a logout, say) while being authenticated or admitted: the close, not a welcome.
+        connection.disconnect()
+        return undefined
+      }
+      hub.register(connection)
+      for (const room of rooms) hub.join(connection, room)
+    } finally {
+      endReservation()
     }
-    hub.register(connection)
-    for (const room of rooms) hub.join(connection, room)
   } finally {
-    endReservation()
+    endUserReservation()
   }
   return { connectionId: connection.id, user: connection.user, rooms: [...connection.rooms] }
 }

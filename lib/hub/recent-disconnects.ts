@@ -1,8 +1,12 @@
 import type { Selection } from '../bus/envelope'
 import type { ConnectionId, Room } from '../types'
 
-/** Enough for any admission to look back over: disconnects are rare (logouts, kicks). */
-const CAPACITY = 256
+/**
+ * Enough for any admission to look back over: disconnects are rare (logouts, kicks). A connection
+ * set up while more than this many come by is not disconnected for it: a flood of other users'
+ * logouts must not end anyone else's session.
+ */
+const CAPACITY = 1024
 
 /**
  * The latest disconnect selections this node applied, for connections that were not registered
@@ -24,10 +28,9 @@ export class RecentDisconnects {
     this.recorded++
   }
 
-  /** Whether a disconnect recorded since `mark` selects a connection in these rooms; true as well when too many came since to tell. */
+  /** Whether a disconnect still kept, of those recorded since `mark`, selects a connection in these rooms. */
   selectsSince (mark: number, connectionId: ConnectionId, rooms: readonly Room[]): boolean {
-    if (this.recorded - mark > CAPACITY) return true
-    for (let i = mark; i < this.recorded; i++) {
+    for (let i = Math.max(mark, this.recorded - CAPACITY); i < this.recorded; i++) {
       if (selects(this.selections[i % CAPACITY], connectionId, rooms)) return true
     }
     return false
