@@ -61,7 +61,6 @@ export class SocketIoConnection extends BaseConnection {
   private readonly socket: Socket
   private readonly encodePacket: EventPacketEncoder
   private admitted = false
-  private readonly disconnectsSeen: number
   // Bytes waiting in engine.io's current write buffer, whoever sent them (the hub, or app code
   // through `app.realtime.io`), known by its first packet (`backlogHead`) and counted up to
   // `backlogCounted` packets: engine.io starts a new array, with new packets, at every flush.
@@ -74,14 +73,12 @@ export class SocketIoConnection extends BaseConnection {
    */
   private queue: Promise<void> | undefined
 
-  /** `disconnectsSeen`: the hub's disconnect mark when the client's token check began. */
-  constructor (socket: Socket, identity: Identity, gateway: Gateway, encodePacket: EventPacketEncoder, disconnectsSeen: number) {
+  constructor (socket: Socket, identity: Identity, gateway: Gateway, encodePacket: EventPacketEncoder) {
     super(socket.id, identity, gateway.hub)
     this.rooms = new MirroredRooms(socket)
     this.socket = socket
     this.gateway = gateway
     this.encodePacket = encodePacket
-    this.disconnectsSeen = disconnectsSeen
     connections.set(socket, this)
   }
 
@@ -89,16 +86,19 @@ export class SocketIoConnection extends BaseConnection {
     return this.socket.connected
   }
 
-  /** Joins the hub (autoJoin, `user:` room), then greets the client with `welcome`. Called once, on connect. */
-  start (): void {
-    this.holdQueue(this.admitAndWelcome().catch((err: unknown) => {
+  /**
+   * Joins the hub (autoJoin, `user:` room), then greets the client with `welcome`. Called once, on
+   * connect; `disconnectsSeen` is the hub's disconnect mark when the client's token check began.
+   */
+  start (disconnectsSeen: number): void {
+    this.holdQueue(this.admitAndWelcome(disconnectsSeen).catch((err: unknown) => {
       this.gateway.log.error({ err, connectionId: this.id }, 'fastify-realtime: connection setup (autoJoin) failed')
       this.close(CLOSE_CODES.INTERNAL, 'setup failed')
     }))
   }
 
-  private async admitAndWelcome (): Promise<void> {
-    const welcome = await admit(this, this.gateway, () => this.isOpen, this.disconnectsSeen)
+  private async admitAndWelcome (disconnectsSeen: number): Promise<void> {
+    const welcome = await admit(this, this.gateway, () => this.isOpen, disconnectsSeen)
     if (welcome === undefined) return
     this.admitted = true
     // Rooms app code joined through `app.realtime.io` while the client was being admitted.

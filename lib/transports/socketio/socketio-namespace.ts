@@ -7,31 +7,37 @@ import { handshakeToken } from './handshake-token'
 import { connectionOf, SocketIoConnection } from './socketio-connection'
 import { handleEvent } from './socketio-inbound'
 
+/** A connection to a realtime namespace still going through the middlewares. */
+interface Connecting {
+  readonly socket: Socket
+  /** The hub's disconnect mark when its token check began (see RecentDisconnects). */
+  readonly disconnectsSeen: number
+}
+
+/**
+ * For each engine.io session (Socket.IO's `client`), its connection that is still connecting.
+ * Socket.IO ignores a CONNECT only once the session's first one has connected: without this, one
+ * handshake (counted once by the per-IP throttle) could carry hundreds of connections and token
+ * guesses while the first is being authenticated.
+ */
+const connecting = new WeakMap<object, Connecting>()
+
 /**
  * Makes a Socket.IO namespace a realtime endpoint: clients authenticate with the same code as on
  * the ws endpoint (failures reach them as `connect_error` with `err.data.code`), then join the
  * shared hub and get the same `welcome` payload.
  */
-/**
- * For each engine.io session (Socket.IO's `client`), its connection to a realtime namespace that is
- * still going through the middlewares. Socket.IO ignores a CONNECT only once the session's first
- * one has connected: without this, one handshake (counted once by the per-IP throttle) could carry
- * hundreds of connections and token guesses while the first is being authenticated.
- */
-const connecting = new WeakMap<object, Socket>()
-
 export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePacket: EventPacketEncoder): void {
   namespace.use((socket, next) => {
     const earlier = connecting.get(socket.client)
-    if (earlier !== undefined && isStillConnecting(namespace, earlier)) {
+    if (earlier !== undefined && isStillConnecting(namespace, earlier.socket)) {
       next(connectError(gateway, new RealtimeError('BAD_REQUEST', 'This session is already connecting to the namespace')))
       return
     }
-    connecting.set(socket.client, socket)
-    const disconnectsSeen = gateway.hub.recentDisconnects.mark
+    connecting.set(socket.client, { socket, disconnectsSeen: gateway.hub.recentDisconnects.mark })
     gateway.authenticator.identify(handshakeToken(socket.handshake)).then((identity) => {
       // The connection registers itself with the socket; the hub learns of it on connect.
-      void new SocketIoConnection(socket, identity, gateway, encodePacket, disconnectsSeen)
+      void new SocketIoConnection(socket, identity, gateway, encodePacket)
       next()
     }, (err: unknown) => {
       connecting.delete(socket.client)
@@ -55,7 +61,8 @@ function isStillConnecting (namespace: Namespace, socket: Socket): boolean {
 
 function accept (socket: Socket): void {
   // Connected: Socket.IO itself ignores further CONNECTs of this session to the namespace.
-  if (connecting.get(socket.client) === socket) connecting.delete(socket.client)
+  const own = connecting.get(socket.client)
+  if (own?.socket === socket) connecting.delete(socket.client)
   const connection = connectionOf(socket)
   if (connection === undefined) {
     // Only a middleware the app added with `use` after ours could let a socket skip authentication.
@@ -67,7 +74,7 @@ function accept (socket: Socket): void {
   socket.on('disconnect', onDisconnect)
   socket.on('error', onSocketError)
   socket.onAny(onAnyEvent)
-  connection.start()
+  connection.start(own?.socket === socket ? own.disconnectsSeen : connection.gateway.hub.recentDisconnects.mark)
 }
 
 function onDisconnect (this: Socket): void {
