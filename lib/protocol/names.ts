@@ -15,6 +15,29 @@ export function isValidRoomName (value: unknown): value is string {
   return isCleanName(value, MAX_ROOM_NAME_LENGTH)
 }
 
+/**
+ * Names that start with `$` are the plugin's own. Connection ids are such names (`$c:` and a random
+ * part, on both transports), so that every node can tell one from a room, including an id handed
+ * out by another node: no client, `autoJoin` or `in(room).join` can join the room of another
+ * client's id, and `to(connectionId)` is refused rather than taken for an empty room.
+ */
+export const RESERVED_NAME_PREFIX = '$'
+
+/** What every connection id starts with. */
+export const CONNECTION_ID_PREFIX = '$c:'
+
+export function isConnectionId (value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(CONNECTION_ID_PREFIX)
+}
+
+/** A room a connection can be in: a valid name that is not one of the plugin's own. */
+export function isJoinableRoom (value: unknown): value is string {
+  return isValidRoomName(value) && !value.startsWith(RESERVED_NAME_PREFIX)
+}
+
+export const JOINABLE_ROOM_RULE = `a non-empty string of at most ${MAX_ROOM_NAME_LENGTH} characters without control characters, ` +
+  `not starting with "${RESERVED_NAME_PREFIX}" (reserved for the plugin: connection ids)`
+
 export function isValidEventName (value: unknown): value is string {
   return isCleanName(value, MAX_EVENT_NAME_LENGTH)
 }
