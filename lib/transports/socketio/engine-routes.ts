@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestAsyncHookHandler } from 'fastify'
+import { RealtimeError } from '../../errors'
 import { releaseHandshake } from '../release-handshake'
 import type { FastifyEngine } from './fastify-engine'
 import type { SocketIoEndpoint } from './socketio-server'
@@ -20,7 +21,7 @@ export interface EngineRouteChecks {
 export function registerEngineRoutes (instance: FastifyInstance, { engine, options }: SocketIoEndpoint, checks: EngineRouteChecks, ownsWebsocketPlugin: boolean): void {
   const onRequest: onRequestAsyncHookHandler[] = []
   if (checks.checkOrigin !== undefined) onRequest.push(checks.checkOrigin)
-  if (checks.throttle !== undefined) onRequest.push(countHandshakesOnly(checks.throttle, engine))
+  onRequest.push(classifyEngineRequest(checks.throttle, engine))
   const serve = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     reply.hijack()
     engine.handleRequest(request.raw, reply.raw)
@@ -70,12 +71,16 @@ function leaveBodyToEngine (_request: FastifyRequest, _payload: unknown, done: (
  * Long-polling clients make a request every few seconds on one session; only requests that would
  * start a session count against the per-IP handshake budget (a CORS preflight starts nothing). A
  * made-up `sid` does not help a client dodge it: engine.io refuses unknown sessions, and those
- * requests are counted.
+ * requests are counted. Whether a request continues a session is read from engine.io's own parse
+ * of its URL (see FastifyEngine.classify); a URL that parsers could read differently is refused
+ * whether or not the throttle is on, since engine.io and the app's hooks would see two requests.
  */
-function countHandshakesOnly (throttle: onRequestAsyncHookHandler, engine: FastifyEngine): onRequestAsyncHookHandler {
+function classifyEngineRequest (throttle: onRequestAsyncHookHandler | undefined, engine: FastifyEngine): onRequestAsyncHookHandler {
   return async function throttleHandshakes (request, reply) {
     const { sid } = request.query as { sid?: unknown }
-    if (request.method === 'OPTIONS' || engine.hasSession(sid)) return
+    const kind = engine.classify(request.raw, sid)
+    if (kind === 'ambiguous') throw new RealtimeError('BAD_REQUEST', 'Ambiguous engine.io request URL')
+    if (throttle === undefined || request.method === 'OPTIONS' || kind === 'session') return
     await throttle.call(this, request, reply)
   }
 }

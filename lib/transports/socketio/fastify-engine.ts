@@ -17,6 +17,12 @@ interface EngineInternals {
 
 type EngineRequest = Parameters<Server['handleRequest']>[0] & { _query: Record<string, string> }
 
+/** What an engine.io request is, as engine.io itself will read it; 'ambiguous' ones must be refused. */
+export type EngineRequestKind = 'handshake' | 'session' | 'ambiguous'
+
+// The query keys engine.io decides on; a second copy of one is read differently by different parsers.
+const ENGINE_QUERY_KEYS = ['sid', 'transport', 'EIO'] as const
+
 /** Why engine.io refused a request, as it answers a refused polling request. */
 export interface EngineRefusal {
   statusCode: 400 | 403
@@ -34,6 +40,31 @@ export class FastifyEngine extends Server {
   /** Whether `sid` names a session this server holds: such requests continue a session, they are no handshake. */
   hasSession (sid: unknown): boolean {
     return typeof sid === 'string' && Object.hasOwn(this.clients, sid)
+  }
+
+  /**
+   * Whether a request continues a session or would start one, decided from engine.io's own parse
+   * of the URL: `prepare` stores it on the request (`_query`) and engine.io reuses that very parse
+   * when it handles the request, so the throttle and engine.io cannot disagree. `fastifySid` is the
+   * sid in Fastify's parse (`request.query`): a request the two parsers read differently (a `#`,
+   * which engine.io's URL parser cuts the query at; a repeated key, where one keeps the last and
+   * the other an array; encodings one decodes and the other not) is 'ambiguous', never a session.
+   */
+  classify (request: IncomingMessage, fastifySid: unknown): EngineRequestKind {
+    const url = request.url ?? ''
+    if (url.includes('#')) return 'ambiguous'
+    let params: URLSearchParams
+    try {
+      params = new URL(url, 'https://socket.io').searchParams
+      ;(this as unknown as EngineInternals).prepare(request)
+    } catch {
+      return 'ambiguous'
+    }
+    if (ENGINE_QUERY_KEYS.some((key) => params.getAll(key).length > 1)) return 'ambiguous'
+    const sid = (request as EngineRequest)._query.sid
+    if ((sid ?? undefined) !== (fastifySid ?? undefined)) return 'ambiguous'
+    // An empty sid is no sid to engine.io (a handshake).
+    return sid !== undefined && sid !== '' && this.hasSession(sid) ? 'session' : 'handshake'
   }
 
   /**
