@@ -3,7 +3,7 @@ import { Adapter, type BroadcastOptions, type Room, type SocketId } from 'socket
 import { PacketType, type Packet } from 'socket.io-parser'
 import type { EmitTarget } from '../../bus/envelope'
 import type { Hub } from '../../hub/hub'
-import { isValidEventName, isValidRoomName } from '../../protocol/names'
+import { isJoinableRoom, isValidEventName } from '../../protocol/names'
 import { connectionOf } from './socketio-connection'
 
 interface HubEmit {
@@ -67,12 +67,13 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof A
       const [event, data] = args as [unknown, unknown]
       if (!isValidEventName(event) || containsBinary(data, 0, new WeakMap())) return undefined
       const rooms = [...options.rooms]
-      if (!rooms.every((room) => isValidRoomName(room) && !this.sids.has(room))) return undefined
+      // Socket ids (and any other connection id) are no hub rooms: Socket.IO reaches those sockets itself.
+      if (!rooms.every(isJoinableRoom)) return undefined
       const exceptSockets: SocketId[] = []
       const exceptRooms: Room[] = []
       for (const room of options.except ?? []) {
         if (this.sids.has(room)) exceptSockets.push(room)
-        else if (isValidRoomName(room)) exceptRooms.push(room)
+        else if (isJoinableRoom(room)) exceptRooms.push(room)
         else return undefined
       }
       // `socket.broadcast` / `socket.to()` leave out their own socket; the hub can leave out one connection.
@@ -85,9 +86,12 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof A
   }
 }
 
-/** A socket's own room (its id) and names the wire cannot carry stay Socket.IO's own. */
+/**
+ * A socket's own room (its id, a `$c:` connection id), the plugin's other reserved names and names
+ * the wire cannot carry stay Socket.IO's own: they never enter the hub's rooms.
+ */
 function isSharedRoom (room: Room, socketId: SocketId): boolean {
-  return room !== socketId && isValidRoomName(room)
+  return room !== socketId && isJoinableRoom(room)
 }
 
 // Deeper than any real payload.

@@ -5,7 +5,7 @@ import { admit } from '../../hub/admission'
 import { BaseConnection } from '../../hub/connection'
 import type { OutboundEvent } from '../../hub/outbound-event'
 import { reportSlowConsumer } from '../../hub/slow-consumer'
-import { isValidRoomName } from '../../protocol/names'
+import { isJoinableRoom } from '../../protocol/names'
 import type { Identity } from '../../types'
 import { endSessionWhenWritten } from './end-session'
 import type { EventPacketEncoder } from './event-packet'
@@ -102,7 +102,7 @@ export class SocketIoConnection extends BaseConnection {
     if (welcome === undefined) return
     this.admitted = true
     // Rooms app code joined through `app.realtime.io` while the client was being admitted.
-    for (const room of this.socket.rooms) if (room !== this.id && isValidRoomName(room)) this.join(room)
+    for (const room of this.socket.rooms) if (room !== this.id && isJoinableRoom(room)) this.join(room)
     this.socket.emit('welcome', { ...welcome, rooms: [...this.rooms] })
     this.armExpiry()
   }

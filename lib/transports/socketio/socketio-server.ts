@@ -6,6 +6,7 @@ import { createEventPacketEncoder } from './event-packet'
 import { FastifyEngine } from './fastify-engine'
 import { createHubAdapter } from './hub-adapter'
 import { bindNamespace } from './socketio-namespace'
+import { prefixSocketIds } from './socket-ids'
 
 export interface SocketIoEndpoint {
   /** The Socket.IO server (`app.realtime.io`). */
@@ -25,7 +26,9 @@ export function createSocketIo (gateway: Gateway, options: ResolvedSocketIoOptio
     adapter: createHubAdapter(gateway.hub, options.namespace)
   })
   io.bind(engine)
-  bindNamespace(io.of(options.namespace), gateway, createEventPacketEncoder(options.namespace))
+  const namespace = io.of(options.namespace)
+  prefixSocketIds(namespace)
+  bindNamespace(namespace, gateway, createEventPacketEncoder(options.namespace))
   return { io, engine, options }
 }
 
