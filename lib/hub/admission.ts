@@ -1,8 +1,10 @@
+import { CLOSE_CODES } from '../errors'
 import type { Gateway } from '../gateway'
-import { isValidRoomName } from '../protocol/names'
+import { isJoinableRoom } from '../protocol/names'
 import type { WelcomePayload } from '../protocol/frames'
 import { userRoom, type Room } from '../types'
 import type { Connection } from './connection'
+import { mayHold } from './hub'
 
 /**
  * Brings a new connection into the hub: its `user:{id}` room, the rooms `autoJoin` names, then
@@ -11,7 +13,8 @@ import type { Connection } from './connection'
  * welcome on the client receives emits from every node. A disconnect that selected the connection
  * since `disconnectsSeen` (the hub's mark, taken before its token was verified) ends it instead of
  * its welcome. Resolves to the welcome payload, or undefined when the client left or was
- * disconnected during setup. Throws what `autoJoin` throws.
+ * disconnected during setup, or whose token expired meanwhile (closed with 4401). Throws what
+ * `autoJoin` throws.
  */
 export async function admit (connection: Connection, gateway: Gateway, isOpen: () => boolean, disconnectsSeen: number): Promise<WelcomePayload | undefined> {
   const { hub } = gateway
@@ -25,8 +28,8 @@ export async function admit (connection: Connection, gateway: Gateway, isOpen: (
     if (!Array.isArray(extraRooms)) throw new TypeError('autoJoin must return an array of room names')
     if (!isOpen()) return undefined
     const joined = extraRooms.filter((room) => {
-      if (isValidRoomName(room)) return true
-      gateway.log.warn({ connectionId: connection.id }, 'fastify-realtime: autoJoin returned an invalid room name; skipped')
+      if (isJoinableRoom(room) && mayHold(connection, room)) return true
+      gateway.log.warn({ connectionId: connection.id }, 'fastify-realtime: autoJoin returned a room the connection may not join (an invalid or reserved name, or another user\'s room); skipped')
       return false
     })
     rooms.push(...joined)
@@ -39,8 +42,15 @@ export async function admit (connection: Connection, gateway: Gateway, isOpen: (
         connection.disconnect()
         return undefined
       }
+      if (connection.tokenExpired()) {
+        // The token ran out during a slow autoJoin: no welcome, and nothing the client sent meanwhile is handled.
+        connection.close(CLOSE_CODES.UNAUTHORIZED, 'token expired')
+        return undefined
+      }
       hub.register(connection)
       for (const room of rooms) hub.join(connection, room)
+      // Joins and leaves of a selection this connection is in, made while it was being set up.
+      hub.recentDisconnects.replayRoomChanges(disconnectsSeen, connection.id, () => [...connection.rooms], (change, changed) => hub.changeRoomsOf(connection, change, changed))
     } finally {
       endReservation()
     }

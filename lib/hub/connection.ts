@@ -3,6 +3,7 @@ import { encodeData } from '../protocol/codec'
 import type { RateLimit } from '../options'
 import { isServerEventName, SERVER_EVENT_NAME_RULE } from '../protocol/names'
 import type { ConnectionId, Identity, RealtimeUser, Room, TransportName } from '../types'
+import type { Selection } from '../bus/envelope'
 import { BroadcastOperator, type BroadcastSink } from './broadcast-operator'
 import { expiryTimers, type ExpiryListener } from './expiry-timers'
 import { OutboundEvent } from './outbound-event'
@@ -38,6 +39,8 @@ export interface Connection extends RealtimeClient {
   close (code: number, reason: string): void
   /** Ends the connection at once, without a close handshake. */
   terminate (): void
+  /** Whether the token it connected (or last refreshed) with has expired; false without expiry. */
+  tokenExpired (): boolean
   /** Called by the shared heartbeat timer once per interval. */
   onHeartbeat (): void
 }
@@ -82,8 +85,14 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
   /**
    * Counts one inbound message against `messageRateLimit`: 'within' the limit, 'over' it (the caller
    * drops the message and answers RATE_LIMITED), or 'closed' with 4429 once past twice the limit.
+   * A message that arrives after the token expired closes the connection with 4401 ('closed') even
+   * if the expiry timer has not fired yet: nothing is handled under an expired token.
    */
   protected countMessage (messageRateLimit: RateLimit | false): 'within' | 'over' | 'closed' {
+    if (this.tokenExpired()) {
+      this.close(CLOSE_CODES.UNAUTHORIZED, 'token expired')
+      return 'closed'
+    }
     if (messageRateLimit === false) return 'within'
     this.messages ??= new WindowCounter(messageRateLimit)
     const overLimit = this.messages.hit(Date.now())
@@ -117,6 +126,11 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
     // A client that left while its token was being verified gets no timer, which would keep the
     // closed connection alive until the new token's expiry.
     if (this.isOpen) this.armExpiry()
+  }
+
+  tokenExpired (): boolean {
+    const { expiresAt } = this.identity
+    return expiresAt !== null && expiresAt <= Date.now()
   }
 
   /** Closes the connection with 4401 when its token expires. Transports call it once the client is admitted. */
@@ -163,7 +177,18 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
     this.deliver(new OutboundEvent(event, encodeData(data), undefined))
   }
 
+  /**
+   * A relay from this client: only to rooms it is in at the moment of the emit (or join, leave,
+   * disconnect), never to an empty selection (which would mean everyone). Handlers usually relay
+   * to a room the client named, so anything else is the client's FORBIDDEN, answered to it.
+   */
   to (rooms: Room | readonly Room[]): BroadcastOperator {
-    return new BroadcastOperator(this.membership, { rooms: [], except: [], exceptConnectionId: this.id, direct: false }).to(rooms)
+    const relay = { rooms: [], except: [], exceptConnectionId: this.id, direct: false }
+    return new BroadcastOperator(this.membership, relay, (selection) => this.checkRelay(selection)).to(rooms)
+  }
+
+  private checkRelay (selection: Selection): void {
+    if (selection.rooms.length === 0) throw new RealtimeError('FORBIDDEN', 'A relay must name at least one room the client is in')
+    if (!selection.rooms.every((room) => this.rooms.has(room))) throw new RealtimeError('FORBIDDEN', 'A client can only relay to rooms it is in')
   }
 }

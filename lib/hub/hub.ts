@@ -4,8 +4,8 @@ import type { Bus, BusStatus } from '../bus/bus'
 import type { ClusterQuery, EmitTarget, Envelope, QueryAnswers, QueryKind, Selection } from '../bus/envelope'
 import { invalidArgument } from '../errors'
 import { encodeData } from '../protocol/codec'
-import { isValidRoomName } from '../protocol/names'
-import type { ConnectionId, NodeId, Room } from '../types'
+import { isJoinableRoom, JOINABLE_ROOM_RULE } from '../protocol/names'
+import { USER_ROOM_PREFIX, userRoom, type ConnectionId, type NodeId, type Room } from '../types'
 import type { RoomChange } from './broadcast-operator'
 import { ClusterQueries } from './cluster-queries'
 import type { Connection, Membership } from './connection'
@@ -22,9 +22,14 @@ import { RoomSubscriptions } from './room-subscriptions'
  */
 export class Hub implements Membership {
   readonly nodeId: NodeId = randomUUID()
-  /** Disconnects that connections not registered yet must still hear of. */
+  /** Disconnects, joins and leaves that connections not registered yet must still hear of. */
   readonly recentDisconnects = new RecentDisconnects()
   private readonly connections = new Map<ConnectionId, Connection>()
+  /**
+   * Connections the server has begun to close: out of every room and query already, but their
+   * sockets are still open (a client may never answer a close frame), and shutdown waits for them.
+   */
+  private readonly closing = new Set<Connection>()
   /** A room's local members; a room of one (every `user:` room, mostly) holds its connection without a Set. */
   private readonly members = new Map<Room, RoomMembers>()
   private readonly bus: Bus
@@ -57,16 +62,25 @@ export class Hub implements Membership {
     return this.connections.get(connection.id) === connection
   }
 
-  /** Forgets a closed connection and takes it out of every room. */
-  unregister (connection: Connection): void {
+  /**
+   * Called the moment the server decides to close a connection: from then on it is in no room,
+   * no emit reaches it and no query counts it, while its socket finishes closing.
+   */
+  retire (connection: Connection): void {
     if (!this.connections.delete(connection.id)) return
+    this.closing.add(connection)
     for (const room of connection.rooms) this.leave(connection, room)
-    if (this.connections.size === 0) this.notifyEmpty()
   }
 
-  /** Resolves once no connection is registered. */
+  /** Forgets a closed connection (retired or not) and takes it out of every room. */
+  unregister (connection: Connection): void {
+    this.retire(connection)
+    if (this.closing.delete(connection) && this.connections.size === 0 && this.closing.size === 0) this.notifyEmpty()
+  }
+
+  /** Resolves once no connection is registered or still closing. */
   waitUntilEmpty (): Promise<void> {
-    if (this.connections.size === 0) return Promise.resolve()
+    if (this.connections.size === 0 && this.closing.size === 0) return Promise.resolve()
     return new Promise((resolve) => this.emptyWaiters.push(resolve))
   }
 
@@ -76,8 +90,14 @@ export class Hub implements Membership {
     for (const resolve of waiters) resolve()
   }
 
+  /** Puts a connection in a room on the server's authority; throws for a room it may never hold. */
   join (connection: Connection, room: Room): void {
-    if (!isValidRoomName(room)) throw invalidArgument('room', 'a non-empty string of at most 200 characters without control characters')
+    if (!isJoinableRoom(room)) throw invalidArgument('room', JOINABLE_ROOM_RULE)
+    if (!mayHold(connection, room)) throw invalidArgument('room', 'not the user: room of another user (it receives that user\'s direct events)')
+    this.add(connection, room)
+  }
+
+  private add (connection: Connection, room: Room): void {
     // A connection that is not registered (still being admitted, or gone) would keep the room
     // forever: nothing unregisters it again.
     if (connection.rooms.has(room) || !this.isRegistered(connection)) return
@@ -180,11 +200,16 @@ export class Hub implements Membership {
   }
 
   private applyRoomChange (selection: Selection, change: RoomChange, rooms: readonly Room[]): void {
-    for (const connection of this.selected(selection)) {
-      for (const room of rooms) {
-        if (change === 'join') this.join(connection, room)
-        else this.leave(connection, room)
-      }
+    for (const connection of this.selected(selection)) this.changeRoomsOf(connection, change, rooms)
+    this.recentDisconnects.recordRoomChange(selection, change, rooms)
+  }
+
+  /** Applies a join or leave to one connection (also when admission replays one it missed). */
+  changeRoomsOf (connection: Connection, change: RoomChange, rooms: readonly Room[]): void {
+    for (const room of rooms) {
+      // Envelopes from other nodes and emitters were checked there; a room none may hold is skipped.
+      if (change === 'leave') this.leave(connection, room)
+      else if (isJoinableRoom(room) && mayHold(connection, room)) this.add(connection, room)
     }
   }
 
@@ -253,6 +278,16 @@ export class Hub implements Membership {
   allConnections (): IterableIterator<Connection> {
     return this.connections.values()
   }
+
+  /** Connections the server is closing whose sockets are still open; shutdown ends them. */
+  closingConnections (): IterableIterator<Connection> {
+    return this.closing.values()
+  }
+}
+
+/** A `user:` room belongs to its user's own connections: anyone else in it would get their direct events. */
+export function mayHold (connection: Pick<Connection, 'userId'>, room: Room): boolean {
+  return !room.startsWith(USER_ROOM_PREFIX) || (connection.userId !== null && room === userRoom(connection.userId))
 }
 
 type RoomMembers = Connection | Set<Connection>

@@ -55,6 +55,40 @@ export class RawSocket {
     this.socket.write(Buffer.concat([Buffer.from(header), mask ? key : Buffer.alloc(0), body]))
   }
 
+  /** The frames the server sent so far (server frames are unmasked). */
+  serverFrames (): Array<{ opcode: number, payload: Buffer }> {
+    const frames: Array<{ opcode: number, payload: Buffer }> = []
+    let offset = 0
+    while (offset + 2 <= this.received.length) {
+      const opcode = this.received[offset] & 0x0f
+      let length = this.received[offset + 1] & 0x7f
+      let start = offset + 2
+      if (length === 126) { length = this.received.readUInt16BE(offset + 2); start += 2 }
+      if (start + length > this.received.length) break
+      frames.push({ opcode, payload: this.received.subarray(start, start + length) })
+      offset = start + length
+    }
+    return frames
+  }
+
+  /** Resolves once a server frame satisfies `predicate` (bounded by `timeoutMs`). */
+  async waitForFrame (predicate: (frame: { opcode: number, payload: Buffer }) => boolean, timeoutMs = 5_000): Promise<{ opcode: number, payload: Buffer }> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const found = this.serverFrames().find(predicate)
+      if (found !== undefined) return found
+      if (this.socket.destroyed) throw new Error('socket closed while waiting for a frame')
+      const remaining = deadline - Date.now()
+      if (remaining <= 0) throw new Error('timed out waiting for a frame')
+      await Promise.race([once(this.socket, 'data'), once(this.socket, 'close'), new Promise((resolve) => setTimeout(resolve, remaining))])
+    }
+  }
+
+  /** Sends a JSON text frame. */
+  sendJson (value: unknown): void {
+    this.sendFrame(0x1, Buffer.from(JSON.stringify(value)))
+  }
+
   /** Resolves with the status code of the close frame the server sent (or 0 if it just hung up). */
   async closeCode (): Promise<number> {
     if (!this.socket.destroyed) await once(this.socket, 'close')

@@ -22,10 +22,20 @@ interface PendingFrame {
 }
 
 /**
+ * Bytes of inbound frames a connection may have waiting behind a frame that waits on something
+ * asynchronous (a slow `canJoin` or `auth.trusted`, setup), in maxPayloads: beyond it frames are
+ * refused with RATE_LIMITED rather than kept, so a hanging callback cannot grow a backlog.
+ */
+const MAX_BACKLOG_PAYLOADS = 4
+
+/**
  * One raw WebSocket client. Outbound frames are written pre-framed and coalesced straight to the
  * upgraded TCP socket (the same socket ws writes its control frames to, so order is kept).
  * Inbound frames are handled strictly in order: a frame that waits on something asynchronous
- * (an async `canJoin`, async setup) holds back the frames behind it, which are never dropped.
+ * (an async `canJoin`, async setup) holds back the frames behind it, up to a bound in bytes.
+ * From the moment the server decides to close it (`close`, `terminate`), the connection is out of
+ * the hub and nothing more is handled or delivered, even while a client that never answers the
+ * close frame keeps its socket open.
  */
 export class WsConnection extends BaseConnection {
   // A getter, so the name lives on the prototype and not in every connection.
@@ -38,7 +48,9 @@ export class WsConnection extends BaseConnection {
   readonly gateway: Gateway
   private alive = true
   private paused = true
+  private closing = false
   private backlog: PendingFrame[] | undefined
+  private backlogBytes = 0
 
   constructor (id: ConnectionId, identity: Identity, gateway: Gateway, ws: WebSocket, socket: Duplex) {
     super(id, identity, gateway.hub)
@@ -48,7 +60,7 @@ export class WsConnection extends BaseConnection {
   }
 
   get isOpen (): boolean {
-    return this.ws.readyState === WebSocket.OPEN
+    return !this.closing && this.ws.readyState === WebSocket.OPEN
   }
 
   deliver (message: OutboundEvent): void {
@@ -69,19 +81,28 @@ export class WsConnection extends BaseConnection {
     writeCoalesced(this.socket, frame)
     if (this.socket.writableLength > this.gateway.options.maxBufferedBytes) {
       reportSlowConsumer(this.gateway, this.id, this.socket.writableLength)
-      // The close frame queues behind data the client is not reading, so leave the rooms now
-      // rather than when the close completes: no more traffic is buffered for it meanwhile.
+      // The close frame queues behind data the client is not reading; close() leaves the rooms
+      // now, so no more traffic is buffered for it meanwhile.
       this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer')
-      this.gateway.hub.unregister(this)
     }
   }
 
   close (code: number, reason: string): void {
+    this.stop()
     this.ws.close(code, reason)
   }
 
   terminate (): void {
+    this.stop()
     this.ws.terminate()
+  }
+
+  /** The server's decision to close: out of every room and query now, nothing more handled. */
+  private stop (): void {
+    this.closing = true
+    this.backlog = undefined
+    this.backlogBytes = 0
+    this.gateway.hub.retire(this)
   }
 
   disconnect (): void {
@@ -103,9 +124,10 @@ export class WsConnection extends BaseConnection {
 
   /** Starts delivering: called once setup (auto-joined rooms, welcome) is done. */
   resume (): void {
+    // First, so that a token that expired meanwhile closes before any waiting frame is handled.
+    this.armExpiry()
     this.paused = false
     this.drainBacklog()
-    this.armExpiry()
   }
 
   /** Pauses inbound handling until `release()`; the frame being handled waits on something async. */
@@ -119,6 +141,7 @@ export class WsConnection extends BaseConnection {
   }
 
   receive (data: Buffer, isBinary: boolean): void {
+    if (!this.isOpen) return
     this.alive = true
     if (data.length > this.gateway.options.maxPayload) {
       // Only reachable when the app's own @fastify/websocket allows bigger frames than we do.
@@ -131,7 +154,7 @@ export class WsConnection extends BaseConnection {
       return
     }
     if (this.paused) {
-      (this.backlog ??= []).push({ data, isBinary })
+      this.keepForLater(data, isBinary)
       return
     }
     handleFrame(this, data, isBinary)
@@ -143,9 +166,19 @@ export class WsConnection extends BaseConnection {
     this.sendError(id, new RealtimeError('BAD_REQUEST', message))
   }
 
+  private keepForLater (data: Buffer, isBinary: boolean): void {
+    if (this.backlogBytes + data.length > MAX_BACKLOG_PAYLOADS * this.gateway.options.maxPayload) {
+      this.sendError(isBinary ? undefined : peekFrameId(data.toString()), new RealtimeError('RATE_LIMITED', 'Too many frames waiting for an earlier request; frame dropped'))
+      return
+    }
+    this.backlogBytes += data.length;
+    (this.backlog ??= []).push({ data, isBinary })
+  }
+
   private drainBacklog (): void {
     while (!this.paused && this.backlog !== undefined && this.backlog.length > 0 && this.isOpen) {
       const next = this.backlog.shift() as PendingFrame
+      this.backlogBytes -= next.data.length
       handleFrame(this, next.data, next.isBinary)
     }
   }
