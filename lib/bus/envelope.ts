@@ -3,8 +3,8 @@
  * node that sent it so a node can ignore its own messages.
  *
  * Two kinds travel differently: envelopes that select connections by room (`emit`, `join`,
- * `leave`, `disconnect`) go to the nodes with members of the room, or to every node; `request`
- * and `response` go to one node.
+ * `leave`, `disconnect`) go to the nodes with members of the room, or to every node (see
+ * routingRoom); `request` and `response` go to one node.
  */
 import type { ConnectionId, NodeId, Room } from '../types'
 
@@ -74,6 +74,16 @@ export interface ResponseEnvelope {
 
 /** Envelopes routed by their selection's rooms. */
 export type RoutedEnvelope = EmitEnvelope | RoomChangeEnvelope | DisconnectEnvelope
+
+/**
+ * The one room whose subscribers alone need an envelope, or undefined when every node needs it.
+ * Only an emit to a single room goes to that room's nodes. A disconnect, join or leave goes to
+ * every node, whatever it selects: a node may be admitting a connection of that room before it
+ * subscribes to it (a session whose token is still being checked), and a logout must reach it.
+ */
+export function routingRoom (envelope: RoutedEnvelope): Room | undefined {
+  return envelope.type === 'emit' && envelope.rooms.length === 1 ? envelope.rooms[0] : undefined
+}
 
 /** Envelopes addressed to one node. */
 export type NodeEnvelope = RequestEnvelope | ResponseEnvelope

@@ -1,5 +1,5 @@
 import type { Bus, BusNode, BusStatus } from './bus'
-import type { NodeEnvelope, RoutedEnvelope } from './envelope'
+import { routingRoom, type NodeEnvelope, type RoutedEnvelope } from './envelope'
 import type { NodeId, Room } from '../types'
 
 const ALWAYS_CONNECTED: BusStatus = Object.freeze({ connected: true, disconnectedSince: null, outages: 0, failedPublishes: 0 })
@@ -32,10 +32,10 @@ export class MemoryBus implements Bus {
   }
 
   async publish (envelope: RoutedEnvelope): Promise<boolean> {
-    const soleRoom = envelope.rooms.length === 1 ? envelope.rooms[0] : undefined
+    const room = routingRoom(envelope)
     for (const bus of this.broker.buses) {
       if (bus === this) continue
-      if (soleRoom !== undefined && !bus.rooms.has(soleRoom)) continue
+      if (room !== undefined && !bus.rooms.has(room)) continue
       bus.node?.listener(envelope)
     }
     return true

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis'
 import type { Bus, BusNode, BusStatus } from './bus'
 import { decodeEnvelope } from './envelope-codec'
-import type { ControlEnvelope, NodeEnvelope, RoutedEnvelope } from './envelope'
+import { routingRoom, type ControlEnvelope, type NodeEnvelope, type RoutedEnvelope } from './envelope'
 import { DEFAULT_NODE_HEARTBEAT_INTERVAL, NodeRegistry } from './node-registry'
 import { RedisChannels, resolvePrefix } from './redis-channels'
 import {
@@ -44,7 +44,7 @@ export interface RedisBusOptions {
  * the nodes that have its members. On a Redis Cluster every channel is a shard channel
  * (SPUBLISH/SSUBSCRIBE).
  *
- * On a single Redis, a node does not publish a room's envelopes while it is the room's only
+ * On a single Redis, a node does not publish a room's emits (control envelopes always travel) while it is the room's only
  * subscriber (SoleSubscriberRooms): a node that subscribes to a room announces it on the room's
  * channel, and its subscription takes effect once every other subscriber has acknowledged, so none
  * of them still holds back the room's traffic (SubscriptionAnnouncements).
@@ -123,7 +123,8 @@ export class RedisBus implements Bus {
 
   publish (envelope: RoutedEnvelope): Promise<boolean> {
     const { soleRooms } = this
-    const room = envelope.rooms.length === 1 ? envelope.rooms[0] : undefined
+    // Only an emit to one room may be skipped; every other envelope goes to every node (routingRoom).
+    const room = routingRoom(envelope)
     if (room === undefined || soleRooms === undefined || !this.isSubscriptionSettled(room)) return this.counted(this.publisher.publish(envelope))
     if (soleRooms.isSole(room)) return PUBLISHED
     const ticket = soleRooms.ticket(room)

@@ -1,4 +1,4 @@
-import type { RoutedEnvelope } from './envelope'
+import { routingRoom, type RoutedEnvelope } from './envelope'
 import { invalidOption } from '../errors'
 import { isValidRoomName } from '../protocol/names'
 import type { NodeId, Room } from '../types'
@@ -8,8 +8,8 @@ const MAX_PREFIX_LENGTH = 100
 
 /**
  * The names of every Redis channel and key one cluster uses, all under one prefix and readable in
- * `PUBSUB CHANNELS` or `MONITOR`: `{prefix}#room#{room}` per room, `{prefix}#all` for envelopes
- * that select more than one room (or none), `{prefix}#node#{id}` per node, `{prefix}#nodes` for the
+ * `PUBSUB CHANNELS` or `MONITOR`: `{prefix}#room#{room}` per room (emits to it), `{prefix}#all` for
+ * envelopes every node needs (emits to several rooms or none; disconnects, joins and leaves), `{prefix}#node#{id}` per node, `{prefix}#nodes` for the
  * node registry. The room name comes last, so any room name maps to its own channel.
  */
 export class RedisChannels {
@@ -31,9 +31,10 @@ export class RedisChannels {
     return `${this.prefix}#node#${node}`
   }
 
-  /** Where an envelope goes: its room's channel when it selects exactly one room, the broadcast channel otherwise. */
+  /** Where an envelope goes: its room's channel when only that room's nodes need it, the broadcast channel otherwise. */
   of (envelope: RoutedEnvelope): string {
-    return envelope.rooms.length === 1 ? this.room(envelope.rooms[0]) : this.broadcast
+    const room = routingRoom(envelope)
+    return room === undefined ? this.broadcast : this.room(room)
   }
 }
 
