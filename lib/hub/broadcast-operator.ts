@@ -1,7 +1,7 @@
 import type { EmitTarget, Selection } from '../bus/envelope'
 import { invalidArgument } from '../errors'
-import { isServerEventName, isValidRoomName, SERVER_EVENT_NAME_RULE } from '../protocol/names'
-import { userRoom, type Room } from '../types'
+import { isConnectionId, isJoinableRoom, isServerEventName, JOINABLE_ROOM_RULE, SERVER_EVENT_NAME_RULE } from '../protocol/names'
+import { USER_ROOM_PREFIX, userRoom, type Room } from '../types'
 
 export type RoomChange = 'join' | 'leave'
 
@@ -12,24 +12,30 @@ export interface BroadcastSink {
   disconnect (selection: Selection): Promise<boolean>
 }
 
+/** Checks a selection before an operator acts on it (a client relay's rooms); throws to refuse. */
+export type SelectionGuard = (selection: Selection) => void
+
 /**
  * An immutable selection of connections on every node, as in Socket.IO: `to()`/`in()` and
  * `except()` return new operators; `emit()`, `join()`, `leave()` and `disconnect()` act. Each
  * resolves true once the bus took it for the other nodes, false when the bus could not (this
- * node's connections have been served either way); none rejects.
+ * node's connections have been served either way); none rejects. Rooms are room names: a
+ * connection id (`$c:…`) is refused, since no node could tell it from an empty room.
  */
 export class BroadcastOperator {
   private readonly sink: BroadcastSink
   private readonly target: EmitTarget
+  private readonly guard: SelectionGuard | undefined
 
-  constructor (sink: BroadcastSink, target: EmitTarget = { rooms: [], except: [], direct: false }) {
+  constructor (sink: BroadcastSink, target: EmitTarget = { rooms: [], except: [], direct: false }, guard?: SelectionGuard) {
     this.sink = sink
     this.target = target
+    this.guard = guard
   }
 
   /** Narrows to members of these rooms (a union when called more than once). */
   to (rooms: Room | readonly Room[]): BroadcastOperator {
-    return new BroadcastOperator(this.sink, { ...this.target, rooms: [...this.target.rooms, ...roomList('to', rooms)] })
+    return new BroadcastOperator(this.sink, { ...this.target, rooms: [...this.target.rooms, ...roomList('to', rooms)] }, this.guard)
   }
 
   /** The same as `to()`; reads better before `join`, `leave` and `disconnect`. */
@@ -39,34 +45,50 @@ export class BroadcastOperator {
 
   /** Leaves out members of these rooms. */
   except (rooms: Room | readonly Room[]): BroadcastOperator {
-    return new BroadcastOperator(this.sink, { ...this.target, except: [...this.target.except, ...roomList('except', rooms)] })
+    return new BroadcastOperator(this.sink, { ...this.target, except: [...this.target.except, ...roomList('except', rooms)] }, this.guard)
   }
 
   emit (event: string, data?: unknown): Promise<boolean> {
     if (!isServerEventName(event)) throw invalidArgument('event', SERVER_EVENT_NAME_RULE)
+    this.guard?.(this.target)
     return this.sink.publish(this.target, event, data)
   }
 
-  /** Makes every selected connection join these rooms, on the server's authority (no `canJoin`). */
+  /**
+   * Makes every selected connection join these rooms, on the server's authority (no `canJoin`);
+   * never a `user:` room, which only its user's own connections are in.
+   */
   join (rooms: Room | readonly Room[]): Promise<boolean> {
-    return this.sink.changeRooms(this.target, 'join', roomList('join', rooms))
+    const targetRooms = roomList('join', rooms)
+    if (targetRooms.some((room) => room.startsWith(USER_ROOM_PREFIX))) {
+      throw invalidArgument('join(rooms)', `rooms other than ${USER_ROOM_PREFIX} rooms (those are joined by their user's own connections only)`)
+    }
+    this.guard?.(this.target)
+    return this.sink.changeRooms(this.target, 'join', targetRooms)
   }
 
   /** Makes every selected connection leave these rooms. */
   leave (rooms: Room | readonly Room[]): Promise<boolean> {
-    return this.sink.changeRooms(this.target, 'leave', roomList('leave', rooms))
+    const targetRooms = roomList('leave', rooms)
+    this.guard?.(this.target)
+    return this.sink.changeRooms(this.target, 'leave', targetRooms)
   }
 
   /** Disconnects every selected connection (ws: close 1000). */
   disconnect (): Promise<boolean> {
+    this.guard?.(this.target)
     return this.sink.disconnect(this.target)
   }
 }
 
 function roomList (method: string, rooms: Room | readonly Room[]): readonly Room[] {
   const list = typeof rooms === 'string' ? [rooms] : rooms
-  if (!Array.isArray(list) || !list.every(isValidRoomName)) {
-    throw invalidArgument(`${method}(rooms)`, 'a room name or an array of room names')
+  if (!Array.isArray(list)) throw invalidArgument(`${method}(rooms)`, 'a room name or an array of room names')
+  for (const room of list) {
+    if (isConnectionId(room)) {
+      throw invalidArgument(`${method}(rooms)`, 'room names, not connection ids: to reach one client, emit to it from its handler (client.emit) or to its user (toUser)')
+    }
+    if (!isJoinableRoom(room)) throw invalidArgument(`${method}(rooms)`, `a room name or an array of room names, each ${JOINABLE_ROOM_RULE}`)
   }
   return list
 }

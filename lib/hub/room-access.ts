@@ -1,5 +1,5 @@
 import { RealtimeError } from '../errors'
-import { isValidRoomName } from '../protocol/names'
+import { isJoinableRoom, isValidRoomName } from '../protocol/names'
 import { USER_ROOM_PREFIX } from '../types'
 import type { Connection } from './connection'
 import type { Hub } from './hub'
@@ -23,8 +23,9 @@ export class RoomAccess {
   async requestJoin (connection: Connection, room: unknown): Promise<void> {
     if (!isValidRoomName(room)) throw new RealtimeError('BAD_REQUEST', 'Room must be a non-empty string of at most 200 characters without control characters')
     if (connection.rooms.has(room)) return
-    // Another user's personal room is never joinable, whatever canJoin says.
-    if (room.startsWith(USER_ROOM_PREFIX)) throw new RealtimeError('FORBIDDEN', 'Not allowed to join this room')
+    // Another user's personal room, and the plugin's own names (another client's connection id),
+    // are never joinable, whatever canJoin says.
+    if (room.startsWith(USER_ROOM_PREFIX) || !isJoinableRoom(room)) throw new RealtimeError('FORBIDDEN', 'Not allowed to join this room')
     this.checkRoomLimit(connection)
     if (await this.options.canJoin(connection.user, room, connection) !== true) {
       throw new RealtimeError('FORBIDDEN', 'Not allowed to join this room')

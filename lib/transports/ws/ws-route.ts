@@ -5,6 +5,7 @@ import { CLOSE_CODES, RealtimeError } from '../../errors'
 import type { Gateway } from '../../gateway'
 import { admit } from '../../hub/admission'
 import { ANONYMOUS } from '../../auth/verify-token'
+import { CONNECTION_ID_PREFIX } from '../../protocol/names'
 import { releaseHandshake } from '../release-handshake'
 import { WsConnection } from './ws-connection'
 
@@ -48,7 +49,7 @@ async function upgradeRequired (_request: FastifyRequest, reply: FastifyReply): 
 }
 
 function accept (gateway: Gateway, socket: WebSocket, request: FastifyRequest): void {
-  const connection = new WsConnection(randomUUID(), request.realtimeIdentity ?? ANONYMOUS, gateway, socket, request.raw.socket)
+  const connection = new WsConnection(CONNECTION_ID_PREFIX + randomUUID(), request.realtimeIdentity ?? ANONYMOUS, gateway, socket, request.raw.socket)
   const tracked = socket as TrackedSocket
   tracked[CONNECTION] = connection
   // Shared listeners (not closures per connection) find their connection through the symbol.
