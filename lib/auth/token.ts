@@ -1,5 +1,9 @@
 import type { IncomingMessage } from 'node:http'
 import type { FastifyRequest } from 'fastify'
+import { MALFORMED_TOKEN, oneCredential, type PresentedToken } from './presented-token'
+import { queryToken } from './query-token'
+
+export { MALFORMED_TOKEN, tokenValue, type PresentedToken } from './presented-token'
 
 /** The subprotocol the raw WebSocket endpoint speaks; the server selects it when the client offers it. */
 export const WS_SUBPROTOCOL = 'realtime.v1'
@@ -13,44 +17,34 @@ export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.'
 const BEARER_HEADER = /^Bearer\s+(\S+)\s*$/i
 const BEARER_SCHEME = /^Bearer(\s|$)/i
 
-/**
- * A credential that was sent but cannot be a token (two `?token=` values, an `Authorization: Bearer`
- * header that is not one token): refused like a bad token, never taken for no token at all, which
- * `auth.required: false` would admit as anonymous.
- */
-export const MALFORMED_TOKEN = Symbol('malformed token')
-
-/** What a handshake carries: a token, none, or one that is malformed. */
-export type PresentedToken = string | undefined | typeof MALFORMED_TOKEN
-
 /** The token of an `Authorization: Bearer …` header value; other schemes are no token. */
 export function bearerToken (authorization: unknown): PresentedToken {
   if (typeof authorization !== 'string' || !BEARER_SCHEME.test(authorization)) return undefined
   return BEARER_HEADER.exec(authorization)?.[1] ?? MALFORMED_TOKEN
 }
 
-/** A token given as a value of unknown shape (a query parameter, an auth field): empty is none, a non-string malformed. */
-export function tokenValue (value: unknown): PresentedToken {
-  if (value === undefined || value === null || value === '') return undefined
-  return typeof value === 'string' ? value : MALFORMED_TOKEN
+/**
+ * Finds the token of a handshake: `Authorization: Bearer`, `?token=` (read from the raw URL, see
+ * queryToken) or a `bearer.` subprotocol. Any of them may carry it; two different ones are malformed.
+ */
+export function extractToken (request: FastifyRequest): PresentedToken {
+  return oneCredential([
+    bearerToken(request.headers.authorization),
+    queryToken(request.raw.url ?? ''),
+    ...subprotocolTokens(request.headers['sec-websocket-protocol'])
+  ])
 }
 
-/** Finds the token of a handshake: `Authorization: Bearer`, then `?token=`, then the subprotocol. */
-export function extractToken (request: FastifyRequest): PresentedToken {
-  const fromHeader = bearerToken(request.headers.authorization)
-  if (fromHeader !== undefined) return fromHeader
-  const fromQuery = tokenValue((request.query as Record<string, unknown> | undefined)?.token)
-  if (fromQuery !== undefined) return fromQuery
-  const protocols = request.headers['sec-websocket-protocol']
-  if (typeof protocols === 'string') {
-    for (const protocol of protocols.split(',')) {
-      const trimmed = protocol.trim()
-      if (trimmed.startsWith(BEARER_SUBPROTOCOL_PREFIX) && trimmed.length > BEARER_SUBPROTOCOL_PREFIX.length) {
-        return trimmed.slice(BEARER_SUBPROTOCOL_PREFIX.length)
-      }
+function subprotocolTokens (protocols: unknown): PresentedToken[] {
+  if (typeof protocols !== 'string') return []
+  const tokens: PresentedToken[] = []
+  for (const protocol of protocols.split(',')) {
+    const trimmed = protocol.trim()
+    if (trimmed.startsWith(BEARER_SUBPROTOCOL_PREFIX) && trimmed.length > BEARER_SUBPROTOCOL_PREFIX.length) {
+      tokens.push(trimmed.slice(BEARER_SUBPROTOCOL_PREFIX.length))
     }
   }
-  return undefined
+  return tokens
 }
 
 /** Picks the subprotocol to answer with; never one that carries a token. */
