@@ -4,11 +4,12 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onReq
 import fp from 'fastify-plugin'
 import { Authenticator } from './auth/authenticate'
 import { createOriginCheck } from './auth/origin'
+import { handshakeRefusal } from './auth/handshake-refusal'
 import { redactTokensInRequestLogs } from './auth/redact-log'
 import { guardSubprotocols, selectSubprotocol } from './auth/token'
 import { MemoryBus } from './bus/memory-bus'
 import { RedisBus } from './bus/redis-bus'
-import { invalidOption, isRealtimeError } from './errors'
+import { invalidOption } from './errors'
 import type { Gateway } from './gateway'
 import { EventHandlers } from './hub/event-handlers'
 import { startHeartbeat } from './hub/heartbeat'
@@ -105,11 +106,16 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
   })
 }
 
-/** Refused handshakes answer with a JSON body carrying the wire code (`UNAUTHORIZED`, `RATE_LIMITED`, …). */
-async function sendHandshakeError (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (!isRealtimeError(error)) throw error
-  if (error.statusCode === 401) reply.header('www-authenticate', 'Bearer')
-  await reply.code(error.statusCode).send(error.toHttpBody())
+/**
+ * Refused handshakes answer with a JSON body carrying the wire code (`UNAUTHORIZED`, `RATE_LIMITED`,
+ * …); an unexpected exception with a generic `INTERNAL` (see handshakeRefusal). Fastify's own 4xx
+ * errors go on to its error handler.
+ */
+async function sendHandshakeError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const refusal = handshakeRefusal(error, request.log)
+  if (refusal === undefined) throw error
+  if (refusal.statusCode === 401) reply.header('www-authenticate', 'Bearer')
+  await reply.code(refusal.statusCode).send(refusal.toHttpBody())
 }
 
 const fastifyRealtime = fp(realtimePlugin, { fastify: '5.x', name: 'fastify-realtime' })
