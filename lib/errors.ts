@@ -1,37 +1,10 @@
 /**
- * Every error the plugin produces, in one place.
- *
- * A wire code is what a client sees: in an `error` frame, in the JSON body of a refused handshake,
- * or as `err.data.code` of a Socket.IO `connect_error`. The same row says which HTTP status answers
- * it before the upgrade and which close code ends a connection for it after the upgrade.
+ * Every error the plugin produces, in one place. The wire and close codes themselves are in
+ * `lib/protocol/codes.ts`, which the client shares.
  */
+import { WIRE_ERRORS, type WireErrorCode } from './protocol/codes'
 
-export const WIRE_ERRORS = {
-  BAD_REQUEST: { status: 400, closeCode: 4400, message: 'Malformed frame' },
-  UNAUTHORIZED: { status: 401, closeCode: 4401, message: 'Authentication required' },
-  TOKEN_EXPIRED: { status: 401, closeCode: 4401, message: 'Token expired' },
-  FORBIDDEN: { status: 403, closeCode: 4403, message: 'Forbidden' },
-  NOT_FOUND: { status: 404, closeCode: null, message: 'No handler for this event' },
-  TOO_MANY_ROOMS: { status: 409, closeCode: null, message: 'Room limit reached for this connection' },
-  RATE_LIMITED: { status: 429, closeCode: 4429, message: 'Rate limit exceeded' },
-  SLOW_CONSUMER: { status: 503, closeCode: 4408, message: 'Client is not reading fast enough' },
-  INTERNAL: { status: 500, closeCode: 1011, message: 'Internal error' }
-} as const
-
-export type WireErrorCode = keyof typeof WIRE_ERRORS
-
-/** WebSocket close codes the plugin sends, named. */
-export const CLOSE_CODES = {
-  SERVER_SHUTDOWN: 1001,
-  POLICY: 1008,
-  TOO_LARGE: 1009,
-  INTERNAL: 1011,
-  REPEATED_BAD_FRAMES: WIRE_ERRORS.BAD_REQUEST.closeCode,
-  UNAUTHORIZED: WIRE_ERRORS.UNAUTHORIZED.closeCode,
-  FORBIDDEN: WIRE_ERRORS.FORBIDDEN.closeCode,
-  SLOW_CONSUMER: WIRE_ERRORS.SLOW_CONSUMER.closeCode,
-  FLOODING: WIRE_ERRORS.RATE_LIMITED.closeCode
-} as const
+export { WIRE_ERRORS, CLOSE_CODES, CLOSE_CODE_TABLE, type WireErrorCode, type ReconnectRule } from './protocol/codes'
 
 /** An error a client caused; carries its wire code and maps to an HTTP status or a close code. */
 export class RealtimeError extends Error {

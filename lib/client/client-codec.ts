@@ -2,7 +2,7 @@
  * The client's half of wire protocol v1: client frames to text, text to server frames. Only this
  * file touches JSON. Decoding checks the fields the client relies on and never throws.
  */
-import type { WireErrorCode } from '../errors'
+import type { WireErrorCode } from '../protocol/codes'
 import type { ClientFrame, FrameId, ServerFrame } from '../protocol/frames'
 import { isWireErrorCode } from './errors'
 

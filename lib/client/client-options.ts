@@ -1,7 +1,8 @@
 import type { ReconnectPolicy } from './backoff'
 import { invalidClientOption } from './errors'
 import type { TokenSource } from './token'
-import { DEFAULT_TIMERS, MAX_TIMER_DELAY, type Timers } from './timers'
+import { MAX_TIMER_DELAY } from '../protocol/timer-bounds'
+import { DEFAULT_TIMERS, type Timers } from './timers'
 import { globalWebSocket, type WebSocketConstructor } from './websocket-like'
 
 export const DEFAULT_ACK_TIMEOUT = 10_000

@@ -1,4 +1,4 @@
-import { WIRE_ERRORS, type WireErrorCode } from '../errors'
+import { WIRE_ERRORS, type WireErrorCode } from '../protocol/codes'
 
 /**
  * Codes the client itself produces, besides the server's wire codes:

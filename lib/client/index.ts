@@ -6,7 +6,8 @@
 export { Client, createClient } from './client'
 export { RealtimeClientError, type ClientErrorCode, type LocalErrorCode, type CloseDetails } from './errors'
 export { backoffDelay, type ReconnectPolicy } from './backoff'
-export { TERMINAL_CLOSE_CODES, isRecoverableClose } from './close-codes'
+export { isRecoverableClose } from './close-codes'
+export { CLOSE_CODE_TABLE, reconnectRule, type ReconnectRule } from '../protocol/codes'
 export { DEFAULT_ACK_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RECONNECT, type ClientOptions } from './client-options'
 export type {
   LifecycleEvents, DisconnectEvent, ReconnectingEvent, ReconnectEvent, ReconnectFailedEvent,
@@ -16,5 +17,5 @@ export type { TokenSource } from './token'
 export type { Timers } from './timers'
 export type { WebSocketLike, WebSocketConstructor } from './websocket-like'
 export type { WelcomePayload, FrameId } from '../protocol/frames'
-export type { WireErrorCode } from '../errors'
+export type { WireErrorCode } from '../protocol/codes'
 export type { Room, RealtimeUser } from '../types'

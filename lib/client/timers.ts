@@ -8,6 +8,3 @@ export const DEFAULT_TIMERS: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>)
 }
-
-/** The longest delay setTimeout honours (in Node and browsers alike); a longer one fires at once. */
-export const MAX_TIMER_DELAY = 2 ** 31 - 1

@@ -1,4 +1,4 @@
-import { BEARER_SUBPROTOCOL_PREFIX, WS_SUBPROTOCOL } from '../auth/token'
+import { BEARER_SUBPROTOCOL_PREFIX, WS_SUBPROTOCOL } from '../protocol/subprotocols'
 import { RealtimeClientError } from './errors'
 import type { Timers } from './timers'
 

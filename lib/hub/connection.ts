@@ -8,7 +8,7 @@ import { BroadcastOperator, type BroadcastSink } from './broadcast-operator'
 import { expiryTimers, type ExpiryListener } from './expiry-timers'
 import { OutboundEvent } from './outbound-event'
 import { WindowCounter } from '../throttle/window-counter'
-import { MAX_TIMER_DELAY } from '../client/timers'
+import { MAX_TIMER_DELAY } from '../protocol/timer-bounds'
 
 /** A connected client as handlers and hooks see it, whatever transport it used. */
 export interface RealtimeClient {

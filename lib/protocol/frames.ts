@@ -1,5 +1,5 @@
 /** Wire protocol v1 of the raw WebSocket endpoint: one JSON object per text frame. */
-import type { WireErrorCode } from '../errors'
+import type { WireErrorCode } from './codes'
 import type { ConnectionId, RealtimeUser, Room } from '../types'
 
 /** Correlates a client frame with the server's `ack`, `error` or `pong`. */
