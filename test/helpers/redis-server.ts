@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, connect as tcpConnect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,7 +14,14 @@ const START_TIMEOUT_MS = 10_000
 
 /** Every redis-server this process started and has not reaped, killed if the test process exits early. */
 const running = new Set<ChildProcess>()
+/**
+ * Where the servers of this process keep their files: a replica saves what its master sends it in
+ * its working directory, which would otherwise be the repository (a stray dump.rdb).
+ */
+const WORK_DIR = mkdtempSync(join(tmpdir(), 'fastify-realtime-redis-'))
+
 process.on('exit', () => {
+  rmSync(WORK_DIR, { recursive: true, force: true })
   for (const child of running) child.kill('SIGKILL')
 })
 
@@ -44,7 +51,9 @@ export class RedisServer {
 
   /** Starts the process and resolves once it answers PING. */
   async start (): Promise<void> {
-    const child = spawn(REDIS_SERVER, this.args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const dir = join(WORK_DIR, String(this.port))
+    mkdirSync(dir, { recursive: true })
+    const child = spawn(REDIS_SERVER, this.args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
     running.add(child)
     child.once('exit', () => running.delete(child))
     this.child = child
