@@ -69,10 +69,10 @@ t.test('a listener that throws surfaces as an uncaught error without stopping ot
   t.same(stdout.trim().split('\n').sort(), ['ping: number', 'the next listener ran', 'uncaught: bug in a listener'])
 })
 
-t.test("the client's quick start in the README runs and prints what the README says it prints", async (t) => {
-  const doc = readFileSync(join(ROOT, 'README.md'), 'utf8')
-  const match = /### Quick start[\s\S]*?```js\n([\s\S]*?)```[\s\S]*?It prints:\n\n```\n([\s\S]*?)```/.exec(doc)
-  if (match === null) throw new Error('README.md has no client quick start followed by its output')
+t.test("the client's quick start in docs/client.md runs and prints what the page says it prints", async (t) => {
+  const doc = readFileSync(join(ROOT, 'docs', 'client.md'), 'utf8')
+  const match = /^## Quick start[\s\S]*?```js\n([\s\S]*?)```[\s\S]*?It prints:\n\n```\n([\s\S]*?)```/m.exec(doc)
+  if (match === null) throw new Error('docs/client.md has no client quick start followed by its output')
   const [, script, expectedOutput] = match
   t.equal(await node(['--input-type=module', '-e', script]), expectedOutput)
 })
