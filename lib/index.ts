@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import { Authenticator } from './auth/authenticate'
 import { createOriginCheck } from './auth/origin'
 import { handshakeRefusal } from './auth/handshake-refusal'
-import { redactTokensInRequestLogs } from './auth/redact-log'
+import { redactCredentialsInAppLogs } from './auth/redact-log'
 import { guardSubprotocols, selectSubprotocol } from './auth/token'
 import { MemoryBus } from './bus/memory-bus'
 import { RedisBus } from './bus/redis-bus'
@@ -73,10 +73,12 @@ async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOpt
     guardSubprotocols(fastify.websocketServer.options)
   }
 
-  // The endpoints live in their own context so their hooks, error handler and log redaction
-  // apply to them and to nothing else of the app.
+  // Tokens and engine.io session ids reach the app's request log on routes that are not the
+  // plugin's too (a mistyped path, any 404): the redaction covers the app's whole log.
+  redactCredentialsInAppLogs(fastify)
+  // The endpoints live in their own context so their hooks and error handler apply to them and to
+  // nothing else of the app.
   await fastify.register(async function realtimeEndpoints (instance) {
-    redactTokensInRequestLogs(instance)
     instance.setErrorHandler(sendHandshakeError)
     const checkOrigin = options.allowedOrigins === undefined ? undefined : createOriginCheck(options.allowedOrigins)
     const throttle = options.connectionRateLimit === false ? undefined : await createHandshakeThrottle(instance, options.connectionRateLimit)

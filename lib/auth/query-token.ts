@@ -14,7 +14,7 @@ const PLAIN_VALUE = /^[A-Za-z0-9._~-]*$/
  * false` would admit as anonymous. An empty value is no token, as every parser agrees.
  */
 export function queryToken (url: string): PresentedToken {
-  const parameters = parametersReadableAs(url, 'token')
+  const parameters = parametersReadableAs(url, ['token'])
   if (parameters.length === 0) return undefined
   if (parameters.length > 1 || url.includes('#') || url.includes(';')) return MALFORMED_TOKEN
   const [{ start, rawName, valueStart }] = parameters

@@ -1,59 +1,86 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { redactLogArguments } from './redact-log-arguments'
+import { redactCredentials } from './redact-url'
 
-const SERIALIZERS = Symbol.for('pino.serializers')
-const REDACTED = '[REDACTED]'
+/** pino's public symbol for its hooks (`hooks.logMethod` among them). */
+const HOOKS = Symbol.for('pino.hooks')
+const INSTALLED = Symbol('fastify-realtime.redaction')
 
-/** A parameter name, after any character that can start one in the eyes of Fastify's router and query parser. */
-const PARAMETER_NAME = /[?&#;]([^?&#;=]*)=/g
+type LogMethod = (...args: unknown[]) => void
+type LogMethodHook = (this: unknown, args: unknown[], method: LogMethod, level: number) => void
+
+interface PinoLike {
+  [HOOKS]?: { logMethod?: LogMethodHook, [INSTALLED]?: true }
+  level: string
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
 
 /**
- * The URL with the value of every `token` query parameter replaced, however its name is written
- * (the query parser decodes names, so `?%74oken=` is a token too) and wherever the query starts:
- * the router takes it from the first `?` or `#`, so every name after one of `?`, `#`, `;` or `&`
- * counts, and a value runs to the next `&`, as the parser reads it.
+ * The URL of a request with its credentials (`token`, `sid`) redacted, however written; see
+ * redactCredentials. Kept under this name, which the package exports.
  */
 export function redactTokenFromUrl (url: string): string {
-  let redacted = ''
-  let copiedUpTo = 0
-  for (const match of url.matchAll(PARAMETER_NAME)) {
-    const valueStart = (match.index ?? 0) + match[0].length
-    if (valueStart <= copiedUpTo || !isTokenName(match[1])) continue
-    const nextParameter = url.indexOf('&', valueStart)
-    redacted += url.slice(copiedUpTo, valueStart) + REDACTED
-    copiedUpTo = nextParameter === -1 ? url.length : nextParameter
-  }
-  return copiedUpTo === 0 ? url : redacted + url.slice(copiedUpTo)
+  return redactCredentials(url)
 }
-
-function isTokenName (name: string): boolean {
-  try {
-    return decodeURIComponent(name.replaceAll('+', ' ')).toLowerCase() === 'token'
-  } catch {
-    // Not decodable: the parser may still make something of it, so err on the side of hiding it.
-    return name.toLowerCase().includes('token')
-  }
-}
-
-type RequestSerializer = (request: FastifyRequest) => unknown
 
 /**
- * Makes the request logger of every route in `instance` (an encapsulated context) log URLs with
- * `?token=` redacted, so Fastify's "incoming request" line never carries a token. It wraps the
- * app's own `req` serializer, whatever it is, by handing it a view of the request with a redacted url.
+ * Keeps `token` and `sid` values out of every line the app's logger writes, from the moment the
+ * plugin is registered: Fastify's "incoming request" line (whatever `req` serializer formats it),
+ * its "Route GET:/…?token=… not found" line, error lines, the app's own lines.
+ *
+ * With pino (Fastify's logger, or a pino `loggerInstance`), the redaction is a `logMethod` hook of
+ * the app's root logger, which every request's logger derives from: it covers every route of the
+ * app, registered before or after the plugin, in every encapsulated context (whatever their
+ * `logSerializers`), the 404 handlers, and loggers the app derived from `fastify.log`. An app's
+ * own `hooks.logMethod` still runs, after it. Any other logger has its log methods wrapped in
+ * place, and those of the children it makes, with the same coverage as long as Fastify's request
+ * loggers are its children (Fastify's default child logger factory).
  */
-export function redactTokensInRequestLogs (instance: FastifyInstance): void {
-  instance.setChildLoggerFactory(function (logger, bindings, childOptions) {
-    const serializers = (logger as unknown as Record<symbol, Record<string, RequestSerializer> | undefined>)[SERIALIZERS]
-    const serializeRequest: RequestSerializer = serializers?.req ?? ((request) => ({ method: request.method, url: request.url }))
-    return logger.child(bindings, {
-      ...childOptions,
-      serializers: {
-        ...childOptions.serializers,
-        req: (request: FastifyRequest) => {
-          const url = redactTokenFromUrl(request.url)
-          return serializeRequest(url === request.url ? request : Object.create(request, { url: { value: url } }))
-        }
-      }
-    })
-  })
+export function redactCredentialsInAppLogs (instance: FastifyInstance): void {
+  const log = instance.log
+  if (log.child({}) === log) return // Fastify's logger when logging is off: nothing is written.
+  if (!hookPino(log as unknown as PinoLike)) wrapLogger(log)
+}
+
+function hookPino (logger: PinoLike): boolean {
+  const hooks = logger[HOOKS]
+  if (typeof hooks !== 'object' || hooks === null || typeof logger.level !== 'string') return false
+  if (hooks[INSTALLED] === true) return true
+  const appHook = hooks.logMethod
+  logger[HOOKS] = {
+    ...hooks,
+    [INSTALLED]: true,
+    logMethod (args, method, level) {
+      const redacted = redactLogArguments(args)
+      if (appHook === undefined) method.apply(this, redacted)
+      else appHook.call(this, redacted, method, level)
+    }
+  }
+  // pino builds each level's method with the hook when the level is set: have it rebuild them.
+  // eslint-disable-next-line no-self-assign
+  logger.level = logger.level
+  return true
+}
+
+const wrapped = new WeakSet<object>()
+
+/**
+ * For a logger that is not pino: its log methods are wrapped in place, and so are those of every
+ * child it makes (each request's logger is one), so its own lines and every request's are redacted.
+ */
+function wrapLogger (logger: FastifyBaseLogger): FastifyBaseLogger {
+  if (wrapped.has(logger)) return logger
+  wrapped.add(logger)
+  const methods = logger as unknown as Record<string, unknown>
+  for (const level of LEVELS) {
+    const method = methods[level]
+    if (typeof method !== 'function') continue
+    methods[level] = function (this: unknown, ...args: unknown[]) { return method.apply(this, redactLogArguments(args)) as unknown }
+  }
+  const child = logger.child
+  methods.child = function (this: unknown, ...args: Parameters<FastifyBaseLogger['child']>) {
+    return wrapLogger(child.apply(this, args))
+  }
+  return logger
 }

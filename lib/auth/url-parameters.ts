@@ -18,11 +18,11 @@ export interface UrlParameter {
   readonly valueStart: number | undefined
 }
 
-/** Every parameter of `url` that some parser could read as one named `name` (lower case). */
-export function parametersReadableAs (url: string, name: string): UrlParameter[] {
+/** Every parameter of `url`, in order, that some parser could read as one of `names` (lower case). */
+export function parametersReadableAs (url: string, names: readonly string[]): UrlParameter[] {
   const found: UrlParameter[] = []
   for (const match of url.matchAll(PARAMETER)) {
-    if (!mayReadAs(match[1], name)) continue
+    if (!names.some((name) => mayReadAs(match[1], name))) continue
     const start = match.index ?? 0
     found.push({ start, rawName: match[1], valueStart: match[2] === '' ? undefined : start + match[0].length })
   }
@@ -32,7 +32,8 @@ export function parametersReadableAs (url: string, name: string): UrlParameter[]
 // Spaces, C0 controls (NUL among them) and DEL: readers that trim or truncate would drop them.
 const IGNORABLE = /[\s\u0000-\u001f\u007f]/g
 
-function mayReadAs (rawName: string, name: string): boolean {
+/** Whether some parser could read the parameter name `rawName` (as written in a URL) as `name`. */
+export function mayReadAs (rawName: string, name: string): boolean {
   let decoded: string
   try {
     decoded = decodeURIComponent(rawName.replaceAll('+', ' '))
