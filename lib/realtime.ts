@@ -4,7 +4,7 @@ import { invalidArgument } from './errors'
 import type { Gateway } from './gateway'
 import { BroadcastOperator, userTarget } from './hub/broadcast-operator'
 import type { EventHandler } from './hub/event-handlers'
-import { isValidRoomName } from './protocol/names'
+import { isValidRoomName, ROOM_NAME_RULE } from './protocol/names'
 import type { NodeId, Room } from './types'
 
 /**
@@ -77,7 +77,7 @@ export class Realtime {
 
   /** Members of a room on every node. */
   async roomSize (room: Room): Promise<number> {
-    if (!isValidRoomName(room)) throw invalidArgument('room', 'a non-empty string of at most 200 characters without control characters')
+    if (!isValidRoomName(room)) throw invalidArgument('room', ROOM_NAME_RULE)
     return sum(await this.gateway.hub.ask({ kind: 'roomSize', room }))
   }
 

@@ -164,3 +164,16 @@ t.test('Socket.IO’s reserved event names are refused for every emit, so no Soc
   t.ok(await realtime.emit('disconnected', 'a name of its own is fine'))
   ws.close()
 })
+
+t.test('the plugin\'s own message names are refused for emits too, so no client takes a server event for the plugin\'s welcome, error or disconnect_reason', async (t) => {
+  const server = await startServer(t)
+  const { realtime } = server.app
+  const { client: ws } = await connect(server.wsUrl, { token: server.token(1) })
+  for (const name of ['welcome', 'error', 'disconnect_reason']) {
+    t.throws(() => realtime.emit(name), { code: 'FST_REALTIME_INVALID_ARGUMENT' }, name)
+    t.throws(() => realtime.toUser(1).emit(name), { code: 'FST_REALTIME_INVALID_ARGUMENT' })
+    t.throws(() => realtime.on(name, () => {}), { code: 'FST_REALTIME_INVALID_ARGUMENT' }, `${name} takes no handler either`)
+  }
+  for (const name of ['join', 'leave', 'auth']) t.throws(() => realtime.on(name, () => {}), { code: 'FST_REALTIME_INVALID_ARGUMENT' }, `${name} is a client request`)
+  ws.close()
+})

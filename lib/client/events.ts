@@ -51,9 +51,6 @@ export interface LifecycleEvents {
   error: Error
 }
 
-const LIFECYCLE_EVENT_NAMES: ReadonlyArray<keyof LifecycleEvents> = ['welcome', 'disconnect', 'reconnecting', 'reconnect', 'reconnect_failed', 'error']
-
-export const LIFECYCLE_EVENTS: ReadonlySet<string> = new Set(LIFECYCLE_EVENT_NAMES)
 
 /**
  * Event maps are typed as in Socket.IO: each event name maps to a handler signature.

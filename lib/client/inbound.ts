@@ -2,7 +2,7 @@ import type { FrameId, WelcomePayload } from '../protocol/frames'
 import type { Room } from '../types'
 import { decodeServerFrame } from './client-codec'
 import { RealtimeClientError } from './errors'
-import { LIFECYCLE_EVENTS } from './events'
+import { CLIENT_LIFECYCLE_EVENTS } from '../protocol/names'
 
 /** What the client does with each kind of server frame. */
 export interface InboundHandlers {
@@ -31,7 +31,7 @@ export function handleInbound (data: unknown, handlers: InboundHandlers): void {
       handlers.welcome({ connectionId: frame.connectionId, user: frame.user, rooms: frame.rooms })
       return
     case 'event':
-      if (LIFECYCLE_EVENTS.has(frame.event)) {
+      if (CLIENT_LIFECYCLE_EVENTS.has(frame.event)) {
         handlers.report(new RealtimeClientError('PROTOCOL_ERROR', `The server sent an event named "${frame.event}", a name the client reserves`))
       } else {
         handlers.event(frame.event, frame.data, frame.room)

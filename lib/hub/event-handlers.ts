@@ -1,16 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { RealtimeConfigError, RealtimeError, invalidArgument } from '../errors'
-import { isValidEventName } from '../protocol/names'
+import { HANDLER_EVENT_NAME_RULE, isHandlerEventName } from '../protocol/names'
 import type { RealtimeClient } from './connection'
 
 /** Handles one client event; what it returns (or resolves to) becomes the client's ack. */
 export type EventHandler<Data = unknown> = (data: Data, client: RealtimeClient) => unknown
-
-/** Event names a handler may not take: they are protocol messages on one transport or the other. */
-const RESERVED_EVENTS = new Set([
-  'join', 'leave', 'auth', 'welcome', 'connect', 'connect_error', 'disconnect', 'disconnecting',
-  'error', 'newListener', 'removeListener'
-])
 
 /** The server's handlers for client events, one per event name. */
 export class EventHandlers {
@@ -22,8 +16,7 @@ export class EventHandlers {
   }
 
   on (event: string, handler: EventHandler): void {
-    if (!isValidEventName(event)) throw invalidArgument('event', 'a non-empty string of at most 100 characters without control characters')
-    if (RESERVED_EVENTS.has(event)) throw invalidArgument('event', `not a reserved name (${[...RESERVED_EVENTS].join(', ')})`)
+    if (!isHandlerEventName(event)) throw invalidArgument('event', HANDLER_EVENT_NAME_RULE)
     if (typeof handler !== 'function') throw invalidArgument('handler', 'a function')
     if (this.handlers.has(event)) {
       throw new RealtimeConfigError('FST_REALTIME_DUPLICATE_HANDLER', `fastify-realtime: a handler for "${event}" is already registered`)

@@ -1,5 +1,5 @@
 import { RealtimeError } from '../errors'
-import { isJoinableRoom, isValidRoomName } from '../protocol/names'
+import { isJoinableRoom, isValidRoomName, ROOM_NAME_RULE } from '../protocol/names'
 import { USER_ROOM_PREFIX } from '../types'
 import type { Connection } from './connection'
 import type { Hub } from './hub'
@@ -21,7 +21,7 @@ export class RoomAccess {
   }
 
   async requestJoin (connection: Connection, room: unknown): Promise<void> {
-    if (!isValidRoomName(room)) throw new RealtimeError('BAD_REQUEST', 'Room must be a non-empty string of at most 200 characters without control characters')
+    if (!isValidRoomName(room)) throw new RealtimeError('BAD_REQUEST', `Room must be ${ROOM_NAME_RULE}`)
     if (connection.rooms.has(room)) return
     // Another user's personal room, and the plugin's own names (another client's connection id),
     // are never joinable, whatever canJoin says.
@@ -39,7 +39,7 @@ export class RoomAccess {
   }
 
   requestLeave (connection: Connection, room: unknown): void {
-    if (!isValidRoomName(room)) throw new RealtimeError('BAD_REQUEST', 'Room must be a non-empty string of at most 200 characters without control characters')
+    if (!isValidRoomName(room)) throw new RealtimeError('BAD_REQUEST', `Room must be ${ROOM_NAME_RULE}`)
     if (room.startsWith(USER_ROOM_PREFIX) && connection.rooms.has(room)) {
       throw new RealtimeError('FORBIDDEN', 'A client cannot leave its own user room')
     }

@@ -5,7 +5,7 @@
  */
 import type { ClientFrame, FrameId, ServerFrame } from './frames'
 import { parseJsonObject } from './json-object'
-import { isPlausibleToken, isValidEventName, isValidFrameId, isValidRoomName } from './names'
+import { EVENT_NAME_RULE, isPlausibleToken, isValidEventName, isValidFrameId, isValidRoomName, ROOM_NAME_RULE } from './names'
 
 export type DecodeResult =
   | { ok: true, frame: ClientFrame }
@@ -25,10 +25,10 @@ export function decodeClientFrame (text: string): DecodeResult {
   switch (fields.type) {
     case 'join':
     case 'leave':
-      if (!isValidRoomName(fields.room)) return failed('Field "room" must be a non-empty string of at most 200 characters without control characters')
+      if (!isValidRoomName(fields.room)) return failed(`Field "room" must be ${ROOM_NAME_RULE}`)
       return { ok: true, frame: withId({ type: fields.type, room: fields.room }, id) }
     case 'emit':
-      if (!isValidEventName(fields.event)) return failed('Field "event" must be a non-empty string of at most 100 characters without control characters')
+      if (!isValidEventName(fields.event)) return failed(`Field "event" must be ${EVENT_NAME_RULE}`)
       return { ok: true, frame: withId({ type: 'emit', event: fields.event, data: fields.data }, id) }
     case 'ping':
       return { ok: true, frame: withId({ type: 'ping' }, id) }

@@ -15,6 +15,9 @@ export function isValidRoomName (value: unknown): value is string {
   return isCleanName(value, MAX_ROOM_NAME_LENGTH)
 }
 
+/** What a valid room name is, in the words of every refusal of one. */
+export const ROOM_NAME_RULE = `a non-empty string of at most ${MAX_ROOM_NAME_LENGTH} characters without control characters`
+
 /**
  * Names that start with `$` are the plugin's own. Connection ids are such names (`$c:` and a random
  * part, on both transports), so that every node can tell one from a room, including an id handed
@@ -35,23 +38,49 @@ export function isJoinableRoom (value: unknown): value is string {
   return isValidRoomName(value) && !value.startsWith(RESERVED_NAME_PREFIX)
 }
 
-export const JOINABLE_ROOM_RULE = `a non-empty string of at most ${MAX_ROOM_NAME_LENGTH} characters without control characters, ` +
-  `not starting with "${RESERVED_NAME_PREFIX}" (reserved for the plugin: connection ids)`
+export const JOINABLE_ROOM_RULE = `${ROOM_NAME_RULE}, not starting with "${RESERVED_NAME_PREFIX}" (reserved for the plugin: connection ids)`
 
 export function isValidEventName (value: unknown): value is string {
   return isCleanName(value, MAX_EVENT_NAME_LENGTH)
 }
 
-/** Event names Socket.IO reserves: its clients drop the connection when they receive one. */
-const SOCKET_IO_RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'])
+export const EVENT_NAME_RULE = `a non-empty string of at most ${MAX_EVENT_NAME_LENGTH} characters without control characters`
 
-/** An event name the server may send: valid, and not one Socket.IO clients cannot receive. */
+/*
+ * Every reserved event name, in one place, by why it is reserved.
+ */
+
+/** Socket.IO's own: its clients drop the connection when they receive one. */
+const SOCKET_IO_EVENTS = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']
+
+/** What the plugin itself sends clients (Socket.IO events; on /ws, frame types): a server event of that name would be taken for it. */
+const PLUGIN_MESSAGE_EVENTS = ['welcome', 'error', 'disconnect_reason']
+
+/** Requests clients send the plugin, handled by the plugin itself. */
+const CLIENT_REQUEST_EVENTS = ['join', 'leave', 'auth']
+
+/**
+ * The events `fastify-realtime/client` emits itself; a server event of one of those names reaches
+ * its `error` listener as a PROTOCOL_ERROR instead.
+ */
+export const CLIENT_LIFECYCLE_EVENTS: ReadonlySet<string> = new Set(['welcome', 'disconnect', 'reconnecting', 'reconnect', 'reconnect_failed', 'error'])
+
+const RESERVED_SERVER_EVENTS: ReadonlySet<string> = new Set([...SOCKET_IO_EVENTS, ...PLUGIN_MESSAGE_EVENTS])
+const RESERVED_HANDLER_EVENTS: ReadonlySet<string> = new Set([...SOCKET_IO_EVENTS, ...PLUGIN_MESSAGE_EVENTS, ...CLIENT_REQUEST_EVENTS])
+
+/** An event name the server may send: valid, and not one clients take for a message of Socket.IO's or the plugin's. */
 export function isServerEventName (value: unknown): value is string {
-  return isValidEventName(value) && !SOCKET_IO_RESERVED_EVENTS.has(value)
+  return isValidEventName(value) && !RESERVED_SERVER_EVENTS.has(value)
 }
 
-export const SERVER_EVENT_NAME_RULE = `a non-empty string of at most ${MAX_EVENT_NAME_LENGTH} characters without control characters, ` +
-  `other than Socket.IO's reserved names (${[...SOCKET_IO_RESERVED_EVENTS].join(', ')})`
+export const SERVER_EVENT_NAME_RULE = `${EVENT_NAME_RULE}, other than a reserved name (${[...RESERVED_SERVER_EVENTS].join(', ')})`
+
+/** An event name an `on()` handler may take: valid, and not a message of Socket.IO's, the plugin's or a client request. */
+export function isHandlerEventName (value: unknown): value is string {
+  return isValidEventName(value) && !RESERVED_HANDLER_EVENTS.has(value)
+}
+
+export const HANDLER_EVENT_NAME_RULE = `${EVENT_NAME_RULE}, other than a reserved name (${[...RESERVED_HANDLER_EVENTS].join(', ')})`
 
 export function isValidFrameId (value: unknown): value is string | number {
   return (typeof value === 'string' && value.length <= MAX_FRAME_ID_LENGTH) || Number.isSafeInteger(value)
