@@ -17,7 +17,7 @@ export class Realtime {
   /**
    * The Socket.IO server (undefined with `socketio: false`), as an escape hatch. In the realtime
    * namespace, `io.to(room).emit(event, data)` and `socket.join(room)` go through the shared rooms;
-   * see the README for what stays Socket.IO-only.
+   * see docs/socketio.md for what stays Socket.IO-only.
    */
   readonly io: SocketIoServer | undefined
   private readonly gateway: Gateway
