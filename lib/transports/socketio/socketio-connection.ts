@@ -10,6 +10,7 @@ import type { Identity } from '../../types'
 import { endSessionWhenWritten } from './end-session'
 import type { EventPacketEncoder } from './event-packet'
 import { MirroredRooms } from './mirrored-rooms'
+import { setLedgerOwner } from './session-ledger'
 
 /** The callback socket.io-client passes as an event's last argument when it asks for an ack. */
 export type Ack = (...args: unknown[]) => void
@@ -20,20 +21,9 @@ interface Refusal {
   error: { code: RealtimeError['code'], message: string }
 }
 
-/** A packet waiting in engine.io's write buffer: Socket.IO's encoded string, or binary data. */
-interface EnginePacket {
-  data?: string | Buffer | ArrayBuffer
-  /** The hub's events carry their WebSocket frame, made once for every recipient. */
-  options?: { wsPreEncodedFrame?: Buffer[] }
-}
-
-/**
- * What a client's backlog is read from: engine.io's write buffer (private in its types; package.json
- * pins engine.io 6.6.x) and, over WebSocket, the ws socket the transport writes to.
- */
-interface EngineBacklog {
-  writeBuffer: EnginePacket[]
-  transport: { name: string, socket?: { bufferedAmount: number, terminate: () => void } }
+/** Over WebSocket, the ws socket engine.io's transport writes to (private in engine.io's types; pinned 6.6.x). */
+interface EngineTransport {
+  transport: { name: string, socket?: { terminate: () => void } }
 }
 
 const connections = new WeakMap<Socket, SocketIoConnection>()
@@ -61,12 +51,6 @@ export class SocketIoConnection extends BaseConnection {
   private readonly socket: Socket
   private readonly encodePacket: EventPacketEncoder
   private admitted = false
-  // Bytes waiting in engine.io's current write buffer, whoever sent them (the hub, or app code
-  // through `app.realtime.io`), known by its first packet (`backlogHead`) and counted up to
-  // `backlogCounted` packets: engine.io starts a new array, with new packets, at every flush.
-  private backlogBytes = 0
-  private backlogHead: EnginePacket | undefined
-  private backlogCounted = 0
   /**
    * Settles when the requests received so far that hold the queue (admission, joins) are done;
    * undefined once they are, so an idle connection keeps no settled promise.
@@ -80,6 +64,9 @@ export class SocketIoConnection extends BaseConnection {
     this.gateway = gateway
     this.encodePacket = encodePacket
     connections.set(socket, this)
+    // The session's ledger counts what is queued for it (the hub's events, Socket.IO's answers, app
+    // code through `app.realtime.io`) and what the client sends, and calls back here when over.
+    setLedgerOwner(socket.conn, this)
   }
 
   get isOpen (): boolean {
@@ -152,18 +139,18 @@ export class SocketIoConnection extends BaseConnection {
   deliver (message: OutboundEvent): void {
     if (!this.isOpen) return
     const { packet, options } = message.encodeOnce(this.encodePacket)
+    // Over maxBufferedBytes, the session's ledger calls dropSlowConsumer while this writes.
     this.socket.conn.write(packet, options)
-    const backlog = this.backlogAfterWriting()
-    if (backlog > this.gateway.options.maxBufferedBytes) this.dropSlowConsumer(backlog)
   }
 
   /**
    * A client that does not read would not read a `disconnect_reason` either: its transport is
    * dropped at once, with what waits for it, and socket.io-client reconnects (as after 4408 on /ws).
+   * The session's ledger calls it once more than maxBufferedBytes wait for the client.
    */
-  private dropSlowConsumer (backlog: number): void {
+  dropSlowConsumer (backlog: number): void {
     reportSlowConsumer(this.gateway, this.id, backlog)
-    const { transport } = this.socket.conn as unknown as EngineBacklog
+    const { transport } = this.socket.conn as unknown as EngineTransport
     // Closing the WebSocket would keep the socket and its buffer for up to 30 s, waiting for a close
     // frame the client is not reading; destroying it lets both go now.
     if (transport.name === 'websocket') transport.socket?.terminate()
@@ -173,28 +160,9 @@ export class SocketIoConnection extends BaseConnection {
     this.gateway.hub.unregister(this)
   }
 
-  /**
-   * Roughly how many bytes wait for the client, in O(1) per packet. engine.io hands its write
-   * buffer to the transport whenever the transport can take more, and starts a new one; a client
-   * that does not read keeps the transport busy (a WebSocket waiting for its socket to drain, a poll
-   * that never comes), so its packets pile up in one buffer. The packets added to the current buffer
-   * since the last look are counted here; over WebSocket, the socket's own backlog is added.
-   */
-  private backlogAfterWriting (): number {
-    const engine = this.socket.conn as unknown as EngineBacklog
-    const buffer = engine.writeBuffer
-    const head = buffer[0]
-    if (head !== this.backlogHead) {
-      // A new buffer (or none: handed to the transport at once). Only its first packet is kept: the
-      // array would keep a flushed batch alive while the client is idle.
-      this.backlogHead = head
-      this.backlogBytes = 0
-      this.backlogCounted = 0
-    }
-    for (let i = this.backlogCounted; i < buffer.length; i++) this.backlogBytes += packetBytes(buffer[i])
-    this.backlogCounted = buffer.length
-    const { transport } = engine
-    return this.backlogBytes + (transport.name === 'websocket' ? transport.socket?.bufferedAmount ?? 0 : 0)
+  /** The session's ledger calls it once the client sent more packets than its budget allows. */
+  closeForFlooding (): void {
+    this.close(CLOSE_CODES.FLOODING, 'packet budget exceeded')
   }
 
   /**
@@ -235,16 +203,4 @@ export class SocketIoConnection extends BaseConnection {
     this.disarmExpiry()
     this.gateway.hub.unregister(this)
   }
-}
-
-/**
- * A packet's size in bytes: its pre-made frame's when it has one (the hub's events carry it whole;
- * socket.io-adapter's broadcasts as header and payload), else its data's.
- */
-function packetBytes (packet: EnginePacket): number {
-  const frame = packet.options?.wsPreEncodedFrame
-  if (frame !== undefined) return frame.reduce((bytes, part) => bytes + part.length, 0)
-  const { data } = packet
-  if (data === undefined) return 0
-  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength
 }

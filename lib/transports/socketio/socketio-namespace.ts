@@ -6,6 +6,7 @@ import type { EventPacketEncoder } from './event-packet'
 import { handshakeToken } from './handshake-token'
 import { connectionOf, SocketIoConnection } from './socketio-connection'
 import { handleEvent } from './socketio-inbound'
+import { markConnected } from './session-ledger'
 
 /** A connection to a realtime namespace still going through the middlewares. */
 interface Connecting {
@@ -69,6 +70,8 @@ function accept (socket: Socket): void {
     socket.disconnect(true)
     return
   }
+  // Its packets now count against the session's rate budget, not the budget before connecting.
+  markConnected(socket.conn)
   // Listeners shared by every socket (Socket.IO calls them with the socket as `this`): a closure
   // per socket and listener would cost memory for as long as the client stays connected.
   socket.on('disconnect', onDisconnect)

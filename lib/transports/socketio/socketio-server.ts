@@ -7,6 +7,7 @@ import { FastifyEngine } from './fastify-engine'
 import { createHubAdapter } from './hub-adapter'
 import { bindNamespace } from './socketio-namespace'
 import { prefixSocketIds } from './socket-ids'
+import { trackSessions, type SessionLimits } from './session-ledger'
 
 export interface SocketIoEndpoint {
   /** The Socket.IO server (`app.realtime.io`). */
@@ -19,6 +20,8 @@ export interface SocketIoEndpoint {
 /** Builds the Socket.IO server, bound to an engine.io server that no HTTP server is attached to. */
 export function createSocketIo (gateway: Gateway, options: ResolvedSocketIoOptions): SocketIoEndpoint {
   const engine = new FastifyEngine(engineOptions(options))
+  // Before io.bind: the ledger must see each session (and each packet) before Socket.IO does.
+  trackSessions(engine, sessionLimits(gateway, options))
   const io = new Server({
     path: options.path,
     connectTimeout: options.connectTimeout,
@@ -30,6 +33,27 @@ export function createSocketIo (gateway: Gateway, options: ResolvedSocketIoOptio
   prefixSocketIds(namespace)
   bindNamespace(namespace, gateway, createEventPacketEncoder(options.namespace))
   return { io, engine, options }
+}
+
+/**
+ * A session may send a handful of packets before it connects (a CONNECT per namespace, a retry);
+ * socket.io-client sends one per namespace it multiplexes.
+ */
+const PACKETS_BEFORE_CONNECT = 8
+
+/**
+ * Once connected, packets other than the realtime connection's events (which it counts against
+ * messageRateLimit) get twice that limit: the point where events close the connection with 4429.
+ */
+function sessionLimits (gateway: Gateway, options: ResolvedSocketIoOptions): SessionLimits {
+  const rate = gateway.options.messageRateLimit
+  return {
+    maxBufferedBytes: gateway.options.maxBufferedBytes,
+    packetsBeforeConnect: PACKETS_BEFORE_CONNECT,
+    packetRate: rate === false ? undefined : { max: rate.max * 2, timeWindow: rate.timeWindow },
+    connectTimeout: options.connectTimeout,
+    realtimeNamespace: options.namespace
+  }
 }
 
 function engineOptions (options: ResolvedSocketIoOptions): EngineServerOptions {
