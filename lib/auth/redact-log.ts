@@ -58,7 +58,6 @@ function hookPino (logger: PinoLike): boolean {
     }
   }
   // pino builds each level's method with the hook when the level is set: have it rebuild them.
-  // eslint-disable-next-line no-self-assign
   logger.level = logger.level
   return true
 }
@@ -70,7 +69,8 @@ const wrapped = new WeakSet<object>()
  * child it makes (each request's logger is one), so its own lines and every request's are redacted.
  */
 function wrapLogger (logger: FastifyBaseLogger): FastifyBaseLogger {
-  if (wrapped.has(logger)) return logger
+  // A frozen logger cannot be wrapped in place; registering must not fail for it.
+  if (wrapped.has(logger) || Object.isFrozen(logger)) return logger
   wrapped.add(logger)
   const methods = logger as unknown as Record<string, unknown>
   for (const level of LEVELS) {
