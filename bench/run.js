@@ -129,7 +129,12 @@ async function main () {
   machine.benchPriorityRaised = priorityRaised()
   const { BUDGET_MS, ...sizes } = config
   const document = buildResults({
-    targets: listed, rounds, failures, machine, config: sizes, skippedRounds,
+    targets: listed,
+    rounds,
+    failures,
+    machine,
+    config: sizes,
+    skippedRounds,
     startedAt: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'),
     durationMs: Date.now() - started
   })

@@ -16,6 +16,8 @@ async function main () {
   process.once('SIGTERM', stop).once('SIGINT', stop)
   console.log('notification worker ready')
 
+  // `stop` (a signal handler) ends the loop.
+  // eslint-disable-next-line no-unmodified-loop-condition
   while (running) {
     // Blocks at most POLL_SECONDS, so a stop request is noticed soon.
     const item = await queue.brpop(QUEUE, POLL_SECONDS)

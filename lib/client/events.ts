@@ -51,7 +51,6 @@ export interface LifecycleEvents {
   error: Error
 }
 
-
 /**
  * Event maps are typed as in Socket.IO: each event name maps to a handler signature.
  * Server events: `{ 'order:status_updated': (data: { status: string }) => void }`.

@@ -5,6 +5,7 @@ export const MAX_EVENT_NAME_LENGTH = 100
 export const MAX_FRAME_ID_LENGTH = 64
 
 // C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u
 
 function isCleanName (value: unknown, maxLength: number): value is string {

@@ -23,6 +23,7 @@ function setStatus (id, text, connected) {
 // DEMO ONLY: the page asks the demo server for a token; a real app gets one from its login.
 const fetchToken = async () => (await fetch('/demo/token')).text()
 
+/* global location */
 const wsLog = logger('ws-log')
 const wsClient = FastifyRealtimeClient.createClient({
   url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
