@@ -6,6 +6,7 @@ import { createEventPacketEncoder } from './event-packet'
 import { FastifyEngine } from './fastify-engine'
 import { createHubAdapter } from './hub-adapter'
 import { bindNamespace } from './socketio-namespace'
+import { guardOtherNamespaces } from './other-namespaces'
 import { prefixSocketIds } from './socket-ids'
 import { trackSessions, type SessionLimits } from './session-ledger'
 
@@ -29,6 +30,7 @@ export function createSocketIo (gateway: Gateway, options: ResolvedSocketIoOptio
     adapter: createHubAdapter(gateway.hub, options.namespace)
   })
   io.bind(engine)
+  guardOtherNamespaces(io, gateway, options.namespace)
   const namespace = io.of(options.namespace)
   prefixSocketIds(namespace)
   bindNamespace(namespace, gateway, createEventPacketEncoder(options.namespace))
