@@ -58,7 +58,8 @@ function hookPino (logger: PinoLike): boolean {
     }
   }
   // pino builds each level's method with the hook when the level is set: have it rebuild them.
-  logger.level = logger.level
+  const level = logger.level
+  logger.level = level
   return true
 }
 

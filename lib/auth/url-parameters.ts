@@ -30,6 +30,7 @@ export function parametersReadableAs (url: string, names: readonly string[]): Ur
 }
 
 // Spaces, C0 controls (NUL among them) and DEL: readers that trim or truncate would drop them.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const IGNORABLE = /[\s\u0000-\u001f\u007f]/g
 
 /** Whether some parser could read the parameter name `rawName` (as written in a URL) as `name`. */
