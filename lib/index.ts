@@ -126,7 +126,7 @@ export default fastifyRealtime
 export { fastifyRealtime }
 export { Realtime } from './realtime'
 export { BroadcastOperator } from './hub/broadcast-operator'
-export type { RealtimeClient } from './hub/connection'
+export type { RealtimeClient } from './hub/realtime-client'
 export type { EventHandler } from './hub/event-handlers'
 export type { Bus, BusNode, BusStatus, EnvelopeListener } from './bus/bus'
 export type { Envelope, EmitEnvelope, EmitTarget, Selection, RoutedEnvelope, NodeEnvelope, ClusterQuery, QueryAnswers } from './bus/envelope'

@@ -5,7 +5,10 @@ import { resolvePrefix } from './bus/redis-channels'
 import { checkRedisOption, type RedisConnectionOption } from './bus/redis-connections'
 import { MAX_TIMER_DELAY } from './protocol/timer-bounds'
 import { invalidOption } from './errors'
-import type { RealtimeClient } from './hub/connection'
+import type { RealtimeClient } from './hub/realtime-client'
+import type { RateLimit } from './throttle/rate-limit'
+
+export type { RateLimit } from './throttle/rate-limit'
 import type { RealtimeUser, Room } from './types'
 
 export const DEFAULT_WS_PATH = '/ws'
@@ -26,13 +29,6 @@ export const DEFAULT_SOCKETIO_UPGRADE_TIMEOUT = 10_000
 /** Fragments one inbound message may arrive in; a flood of tiny fragments is closed with 1008. */
 export const MAX_MESSAGE_FRAGMENTS = 64
 export const DEFAULT_CLUSTER_REQUEST_TIMEOUT = 1_000
-
-export interface RateLimit {
-  /** Requests (or frames) allowed per window. */
-  max: number
-  /** Window length in milliseconds. */
-  timeWindow: number
-}
 
 export type OriginPolicy = readonly string[] | ((origin: string) => boolean)
 

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { RealtimeConfigError, RealtimeError, invalidArgument } from '../errors'
 import { HANDLER_EVENT_NAME_RULE, isHandlerEventName } from '../protocol/names'
-import type { RealtimeClient } from './connection'
+import type { RealtimeClient } from './realtime-client'
 
 /** Handles one client event; what it returns (or resolves to) becomes the client's ack. */
 export type EventHandler<Data = unknown> = (data: Data, client: RealtimeClient) => unknown

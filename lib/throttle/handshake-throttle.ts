@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { RealtimeError } from '../errors'
-import type { RateLimit } from '../options'
+import type { RateLimit } from './rate-limit'
 
 export type HandshakeThrottle = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 

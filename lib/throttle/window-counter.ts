@@ -1,4 +1,4 @@
-import type { RateLimit } from '../options'
+import type { RateLimit } from './rate-limit'
 
 /**
  * A fixed-window hit counter for one connection. The limit object is shared by all connections,

@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io'
 import { CLOSE_CODES, RealtimeError } from '../../errors'
 import type { Gateway } from '../../gateway'
 import { admit } from '../../hub/admission'
-import { BaseConnection } from '../../hub/connection'
+import { BaseConnection } from '../../hub/base-connection'
 import type { OutboundEvent } from '../../hub/outbound-event'
 import { reportSlowConsumer } from '../../hub/slow-consumer'
 import { isJoinableRoom } from '../../protocol/names'
@@ -25,6 +25,13 @@ interface Refusal {
 interface EngineTransport {
   transport: { name: string, socket?: { terminate: () => void } }
 }
+
+/**
+ * Requests of one connection that may wait or run at once. Well above what a client has in flight
+ * in normal use (requests after a `join` wait for it), small enough that a connection holds at most
+ * this many payloads.
+ */
+const MAX_PENDING_REQUESTS = 32
 
 const connections = new WeakMap<Socket, SocketIoConnection>()
 
@@ -56,6 +63,8 @@ export class SocketIoConnection extends BaseConnection {
    * undefined once they are, so an idle connection keeps no settled promise.
    */
   private queue: Promise<void> | undefined
+  /** Requests accepted by `enqueue` and not yet done. */
+  private pending = 0
 
   constructor (socket: Socket, identity: Identity, gateway: Gateway, encodePacket: EventPacketEncoder) {
     super(socket.id, identity, gateway.hub)
@@ -104,14 +113,24 @@ export class SocketIoConnection extends BaseConnection {
     return rate === 'within'
   }
 
-  /** Runs `task` after the requests before it; with `holdsQueue`, the requests after it wait for it too. */
-  enqueue (task: () => Promise<void>, holdsQueue: boolean): void {
+  /**
+   * Runs `task` after the requests before it; with `holdsQueue`, the requests after it wait for it
+   * too. At most MAX_PENDING_REQUESTS wait or run at once: behind a `canJoin` or handler that
+   * hangs, the rest are refused RATE_LIMITED instead of piling up (each may carry a payload of up
+   * to maxHttpBufferSize).
+   */
+  enqueue (task: () => Promise<void>, holdsQueue: boolean, ack: Ack | undefined): void {
+    if (this.pending >= MAX_PENDING_REQUESTS) {
+      this.refuse(ack, new RealtimeError('RATE_LIMITED', 'Too many requests waiting; request dropped'))
+      return
+    }
+    this.pending++
     const run = (this.queue ?? Promise.resolve()).then(async () => {
       if (this.admitted && this.isOpen) await task()
     }).catch((err: unknown) => {
       // Tasks answer their own errors; reaching here is a bug of ours, and it must cost one request only.
       this.gateway.log.error({ err, connectionId: this.id }, 'fastify-realtime: failed to handle a Socket.IO event')
-    })
+    }).finally(() => { this.pending-- })
     if (holdsQueue) this.holdQueue(run)
   }
 

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream'
 import WebSocket from 'ws'
 import { CLOSE_CODES, RealtimeError } from '../../errors'
-import { BaseConnection } from '../../hub/connection'
+import { BaseConnection } from '../../hub/base-connection'
 import type { OutboundEvent } from '../../hub/outbound-event'
 import { reportSlowConsumer } from '../../hub/slow-consumer'
 import { encodeEventFrame, encodeServerFrame, peekFrameId } from '../../protocol/codec'
@@ -9,7 +9,7 @@ import type { FrameId, ServerFrame } from '../../protocol/frames'
 import type { ConnectionId, Identity } from '../../types'
 import { frameText, writeCoalesced } from './frame-writer'
 import type { Gateway } from '../../gateway'
-import { handleFrame } from './ws-inbound'
+import { handleFrame, type FrameConnection } from './ws-inbound'
 
 /** Encodes an event as a pre-framed ws message; used as the `encodeOnce` key for every ws recipient. */
 function frameEvent (message: OutboundEvent): Buffer {
@@ -37,7 +37,7 @@ const MAX_BACKLOG_PAYLOADS = 4
  * the hub and nothing more is handled or delivered, even while a client that never answers the
  * close frame keeps its socket open.
  */
-export class WsConnection extends BaseConnection {
+export class WsConnection extends BaseConnection implements FrameConnection {
   // A getter, so the name lives on the prototype and not in every connection.
   get transport (): 'ws' {
     return 'ws'
@@ -122,20 +122,20 @@ export class WsConnection extends BaseConnection {
     this.alive = true
   }
 
-  /** Starts delivering: called once setup (auto-joined rooms, welcome) is done. */
-  resume (): void {
+  /** Called once setup (auto-joined rooms, welcome) is done: frames are handled from now on. */
+  startHandling (): void {
     // First, so that a token that expired meanwhile closes before any waiting frame is handled.
     this.armExpiry()
     this.paused = false
     this.drainBacklog()
   }
 
-  /** Pauses inbound handling until `release()`; the frame being handled waits on something async. */
-  hold (): void {
+  /** Pauses inbound handling until `releaseInbound()`; the frame being handled waits on something async. */
+  holdInbound (): void {
     this.paused = true
   }
 
-  release (): void {
+  releaseInbound (): void {
     this.paused = false
     this.drainBacklog()
   }

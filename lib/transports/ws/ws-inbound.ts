@@ -1,11 +1,26 @@
 import { RealtimeError } from '../../errors'
+import type { Gateway } from '../../gateway'
+import type { Connection } from '../../hub/connection'
 import { asRealtimeError } from '../../hub/request-error'
 import { decodeClientFrame } from '../../protocol/codec'
-import type { ClientFrame, FrameId } from '../../protocol/frames'
-import type { WsConnection } from './ws-connection'
+import type { ClientFrame, FrameId, ServerFrame } from '../../protocol/frames'
+import type { Identity } from '../../types'
+
+/** What handling a frame needs from its ws connection. */
+export interface FrameConnection extends Connection {
+  readonly gateway: Gateway
+  send: (frame: ServerFrame) => void
+  sendError: (id: FrameId | undefined, error: RealtimeError) => void
+  /** Counts a malformed frame (closing past `maxBadFrames`) and answers it. */
+  rejectBadFrame: (id: FrameId | undefined, message: string) => void
+  /** Frames received from now on wait until `releaseInbound()`: this one waits on something async. */
+  holdInbound: () => void
+  releaseInbound: () => void
+  refreshIdentity: (identity: Identity) => void
+}
 
 /** Handles one inbound frame of the JSON protocol; every outcome is answered with a frame. */
-export function handleFrame (connection: WsConnection, data: Buffer, isBinary: boolean): void {
+export function handleFrame (connection: FrameConnection, data: Buffer, isBinary: boolean): void {
   if (isBinary) {
     connection.rejectBadFrame(undefined, 'Binary frames are not supported; send JSON text frames')
     return
@@ -18,7 +33,7 @@ export function handleFrame (connection: WsConnection, data: Buffer, isBinary: b
   handleClientFrame(connection, result.frame)
 }
 
-function handleClientFrame (connection: WsConnection, frame: ClientFrame): void {
+function handleClientFrame (connection: FrameConnection, frame: ClientFrame): void {
   switch (frame.type) {
     case 'ping':
       connection.send(frame.id === undefined ? { type: 'pong' } : { type: 'pong', id: frame.id })
@@ -39,28 +54,28 @@ function handleClientFrame (connection: WsConnection, frame: ClientFrame): void 
       return
     case 'auth':
       // Later frames wait, so they are handled under the refreshed identity.
-      connection.hold()
+      connection.holdInbound()
       connection.gateway.authenticator.identify(frame.token)
         .then((identity) => {
           connection.refreshIdentity(identity)
           if (frame.id !== undefined) sendAck(connection, frame.id, { expiresAt: identity.expiresAt })
         })
         .catch((err: unknown) => connection.sendError(frame.id, asRealtimeError(connection.gateway, connection.id, err, 'a client request failed')))
-        .finally(() => connection.release())
+        .finally(() => connection.releaseInbound())
       return
     case 'join':
       // Frames behind a join wait for it, so a client that joins and then emits sees its join applied.
-      connection.hold()
+      connection.holdInbound()
       connection.gateway.rooms.requestJoin(connection, frame.room)
         .then(
           () => { if (frame.id !== undefined) sendAck(connection, frame.id, { room: frame.room }) },
           (err: unknown) => connection.sendError(frame.id, asRealtimeError(connection.gateway, connection.id, err, 'a client request failed'))
         )
-        .finally(() => connection.release())
+        .finally(() => connection.releaseInbound())
   }
 }
 
-function sendAck (connection: WsConnection, id: FrameId, data: unknown): void {
+function sendAck (connection: FrameConnection, id: FrameId, data: unknown): void {
   try {
     connection.send({ type: 'ack', id, data })
   } catch (err) {

@@ -60,7 +60,7 @@ function accept (gateway: Gateway, socket: WebSocket, request: FastifyRequest): 
   admit(connection, gateway, () => connection.isOpen, disconnectsSeen).then((welcome) => {
     if (welcome === undefined) return
     connection.send({ type: 'welcome', ...welcome })
-    connection.resume()
+    connection.startHandling()
   }, (err: unknown) => {
     gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: connection setup (autoJoin) failed')
     connection.close(CLOSE_CODES.INTERNAL, 'setup failed')
