@@ -22,17 +22,17 @@ export function handleEvent (connection: SocketIoConnection, event: unknown, arg
   switch (event) {
     case 'join':
       // Requests behind a join wait for it, so a client that joins and then emits sees its join applied.
-      connection.enqueue(() => join(connection, data, ack), true)
+      connection.enqueue(() => join(connection, data, ack), true, ack)
       return
     case 'leave':
-      connection.enqueue(async () => leave(connection, data, ack), false)
+      connection.enqueue(async () => leave(connection, data, ack), false, ack)
       return
     case 'auth':
       // Later requests wait, so they are handled under the refreshed identity.
-      connection.enqueue(() => refreshToken(connection, data, ack), true)
+      connection.enqueue(() => refreshToken(connection, data, ack), true, ack)
       return
     default:
-      connection.enqueue(() => dispatch(connection, event, data, ack), false)
+      connection.enqueue(() => dispatch(connection, event, data, ack), false, ack)
   }
 }
 
