@@ -297,7 +297,8 @@ function duration (name: string, value: unknown, fallback: number | undefined): 
   return ms
 }
 
-function positiveInteger (name: string, value: unknown, fallback: number | undefined): number {
+/** An option that must be a positive integer, or `fallback` when left out (and fallback is given). */
+export function positiveInteger (name: string, value: unknown, fallback: number | undefined): number {
   if (value === undefined && fallback !== undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw invalidOption(name, 'a positive integer')
   return value

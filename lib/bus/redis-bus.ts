@@ -13,7 +13,9 @@ import { RedisPublisher } from './redis-publisher'
 import { SoleSubscriberRooms } from './sole-subscriber'
 import { SubscriptionAnnouncements } from './subscription-announcements'
 import { invalidOption, RealtimeConfigError } from '../errors'
+import { positiveInteger } from '../options'
 import { RefCounts } from '../ref-counts'
+import { settleWithin } from '../settle-within'
 import type { NodeId, Room } from '../types'
 
 const CLOSE_TIMEOUT_MS = 1_000
@@ -176,7 +178,7 @@ export class RedisBus implements Bus {
     this.announcements?.finishAll()
     // The registry's ZREM is queued ahead of the command connection's QUIT; neither waits on a frozen Redis for long.
     await Promise.all([
-      Promise.race([this.registry?.stop(), delay(CLOSE_TIMEOUT_MS)]),
+      this.registry === undefined ? undefined : settleWithin(this.registry.stop(), CLOSE_TIMEOUT_MS),
       closeConnection(this.subscriber, CLOSE_TIMEOUT_MS),
       this.ownsPublisher ? closeConnection(this.publisher.client, CLOSE_TIMEOUT_MS) : undefined
     ])
@@ -307,14 +309,4 @@ export class RedisBus implements Bus {
   private onSubscriptionError (err: unknown, room: Room): void {
     if (!this.closed) this.node?.log.debug({ err, room }, 'fastify-realtime: a Redis (un)subscribe failed; it is retried when the connection comes back')
   }
-}
-
-function positiveInteger (name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw invalidOption(name, 'a positive integer')
-  return value
-}
-
-function delay (ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref())
 }

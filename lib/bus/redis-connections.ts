@@ -1,5 +1,6 @@
 import Redis, { type Cluster, type RedisOptions } from 'ioredis'
 import { invalidOption } from '../errors'
+import { settleWithin } from '../settle-within'
 
 /** A connection the plugin or the emitter can use: a single Redis or a Redis Cluster. */
 export type RedisClient = Redis | Cluster
@@ -102,11 +103,6 @@ export async function closeConnection (client: RedisClient, timeoutMs: number): 
     client.disconnect()
     return
   }
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    client.quit().catch(() => {}),
-    new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })
-  ])
-  clearTimeout(timer)
+  await settleWithin(client.quit(), timeoutMs)
   client.disconnect()
 }

@@ -1,5 +1,6 @@
 import type { Bus } from '../bus/bus'
 import { RefCounts } from '../ref-counts'
+import { settleWithin } from '../settle-within'
 import type { Room } from '../types'
 
 /**
@@ -57,9 +58,7 @@ export class RoomSubscriptions {
       if (subscription !== undefined) pending.push(subscription)
     }
     if (pending.length === 0) return
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([Promise.all(pending), new Promise<void>((resolve) => { timer = setTimeout(resolve, this.waitMs) })])
-    clearTimeout(timer)
+    await settleWithin(Promise.all(pending), this.waitMs)
   }
 
   private subscribe (room: Room): void {

@@ -1,5 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises'
 import { CLOSE_CODES } from '../errors'
+import { settleWithin } from '../settle-within'
 import type { Hub } from './hub'
 
 /**
@@ -9,11 +9,6 @@ import type { Hub } from './hub'
 export async function closeAllConnections (hub: Hub, timeoutMs: number): Promise<void> {
   // A snapshot: closing a connection takes it out of the hub's map.
   for (const connection of [...hub.allConnections()]) connection.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown')
-  const timeout = new AbortController()
-  await Promise.race([
-    hub.waitUntilEmpty(),
-    delay(timeoutMs, undefined, { signal: timeout.signal, ref: false }).catch(() => {})
-  ])
-  timeout.abort()
+  await settleWithin(hub.waitUntilEmpty(), timeoutMs)
   for (const connection of [...hub.allConnections(), ...hub.closingConnections()]) connection.terminate()
 }
