@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestAsyncHookHandler } from 'fastify'
 import { RealtimeError } from '../../errors'
 import { releaseHandshake } from '../release-handshake'
+import { limitBodyTime } from './body-deadline'
 import type { FastifyEngine } from './fastify-engine'
 import type { SocketIoEndpoint } from './socketio-server'
 
@@ -59,7 +60,15 @@ export function registerEngineRoutes (instance: FastifyInstance, { engine, optio
     })
     // With engine.io's `cors` option its middleware answers preflight requests; otherwise OPTIONS stays the app's.
     const bodyMethods: HTTPMethods[] = options.cors === undefined ? ['POST'] : ['POST', 'OPTIONS']
-    routes.route({ ...common, method: bodyMethods, handler: serve })
+    routes.route({
+      ...common,
+      method: bodyMethods,
+      handler: async (request, reply) => {
+        // A payload must arrive within the time engine.io gives a client to answer a ping.
+        if (request.method === 'POST') limitBodyTime(request.raw, options.pingTimeout)
+        await serve(request, reply)
+      }
+    })
   })
 }
 
