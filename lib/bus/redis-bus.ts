@@ -1,7 +1,7 @@
 import type Redis from 'ioredis'
 import type { Bus, BusNode, BusStatus } from './bus'
 import { decodeEnvelope } from './envelope-codec'
-import { routingRoom, type ControlEnvelope, type NodeEnvelope, type RoutedEnvelope } from './envelope'
+import { routingRoom, type NodeEnvelope, type RoutedEnvelope } from './envelope'
 import { DEFAULT_NODE_HEARTBEAT_INTERVAL, NodeRegistry } from './node-registry'
 import { RedisChannels, resolvePrefix } from './redis-channels'
 import {
@@ -10,22 +10,13 @@ import {
 } from './redis-connections'
 import { RedisHealth } from './redis-health'
 import { RedisPublisher } from './redis-publisher'
-import { SoleSubscriberRooms } from './sole-subscriber'
-import { SubscriptionAnnouncements } from './subscription-announcements'
+import { SoleSubscriberSkip } from './sole-subscriber-skip'
 import { invalidOption, RealtimeConfigError } from '../errors'
 import { positiveInteger } from '../options'
-import { RefCounts } from '../ref-counts'
 import { settleWithin } from '../settle-within'
 import type { NodeId, Room } from '../types'
 
 const CLOSE_TIMEOUT_MS = 1_000
-/** What `publish` resolves to for an envelope nobody else would receive. */
-const PUBLISHED = Promise.resolve(true)
-/**
- * How long the subscriber connection counts as alive after a PING on it came back: a connection
- * that dies without the node noticing stops it skipping publishes within this time.
- */
-const SUBSCRIBER_LIVENESS_MS = 100
 
 export interface RedisBusOptions {
   /** A Redis URL, ioredis options, or an ioredis Redis or Cluster instance (which the bus leaves open). */
@@ -46,10 +37,8 @@ export interface RedisBusOptions {
  * the nodes that have its members. On a Redis Cluster every channel is a shard channel
  * (SPUBLISH/SSUBSCRIBE).
  *
- * On a single Redis, a node does not publish a room's emits (control envelopes always travel) while it is the room's only
- * subscriber (SoleSubscriberRooms): a node that subscribes to a room announces it on the room's
- * channel, and its subscription takes effect once every other subscriber has acknowledged, so none
- * of them still holds back the room's traffic (SubscriptionAnnouncements).
+ * On a single Redis, emits to one room go through SoleSubscriberSkip, the bus's one optimisation:
+ * a node does not publish them while it is the room's only subscriber.
  *
  * Delivery is at-most-once: ioredis reconnects and resubscribes on its own after an outage or a
  * killed connection, but what was published meanwhile is gone. Publishes while the command
@@ -66,13 +55,10 @@ export class RedisBus implements Bus {
   private node: BusNode | undefined
   private health: RedisHealth | undefined
   private registry: NodeRegistry | undefined
-  /** Only on a single Redis: PING, the subscriber connection's liveness probe, does not reach a Cluster's shard subscribers. */
-  private soleRooms: SoleSubscriberRooms | undefined
-  private announcements: SubscriptionAnnouncements | undefined
+  /** Only on a single Redis (see SoleSubscriberSkip). */
+  private skip: SoleSubscriberSkip | undefined
   /** Rooms this node should receive, whatever the connection's state: re-asserted after every reconnect. */
   private readonly rooms = new Set<Room>()
-  /** Rooms with a SUBSCRIBE or UNSUBSCRIBE not yet answered, and how many. */
-  private readonly roomChangesInFlight = new RefCounts<Room>()
   /** False from the subscriber dropping until everything is subscribed again. */
   private subscriptionsInPlace = false
   /** Counts the subscriber connection's ups and downs. */
@@ -99,14 +85,16 @@ export class RedisBus implements Bus {
     const health = this.health = new RedisHealth(node.log)
     this.registry = new NodeRegistry(this.publisher.client, this.channels.nodeRegistry, node.id, this.heartbeatInterval, this.nodeTtl)
     if (!this.sharded) {
-      // Half the hub's wait: a join that took effect by the hub giving up on it still outlasts the
-      // marks made before its subscription, as long as SUBSCRIBE itself took less than that.
-      const windowMs = node.subscribeTimeout / 2
       const subscriber = this.subscriber as Redis
-      this.soleRooms = new SoleSubscriberRooms({
-        windowMs, livenessMs: Math.min(windowMs, SUBSCRIBER_LIVENESS_MS), probe: async () => await subscriber.ping()
+      this.skip = new SoleSubscriberSkip({
+        publisher: this.publisher,
+        channels: this.channels,
+        nodeId: node.id,
+        subscribeTimeout: node.subscribeTimeout,
+        probe: async () => await subscriber.ping(),
+        isSubscribed: (room) => this.rooms.has(room),
+        subscriptionsInPlace: () => this.subscriptionsInPlace
       })
-      this.announcements = new SubscriptionAnnouncements(this.publisher, this.channels, node.id, windowMs)
     }
     this.listen(this.subscriber, this.sharded ? 'smessage' : 'message', (_channel: string, message: string) => this.receive(message))
     startConnecting(this.publisher.client)
@@ -124,16 +112,12 @@ export class RedisBus implements Bus {
   }
 
   publish (envelope: RoutedEnvelope): Promise<boolean> {
-    const { soleRooms } = this
     // Only an emit to one room may be skipped; every other envelope goes to every node (routingRoom).
     const room = routingRoom(envelope)
-    if (room === undefined || soleRooms === undefined || !this.isSubscriptionSettled(room)) return this.counted(this.publisher.publish(envelope))
-    if (soleRooms.isSole(room)) return PUBLISHED
-    const ticket = soleRooms.ticket(room)
-    return this.counted(this.publisher.send(this.channels.of(envelope), envelope).then((receivers) => {
-      soleRooms.settle(ticket, receivers)
-      return receivers !== undefined
-    }))
+    const published = room !== undefined && envelope.type === 'emit' && this.skip !== undefined
+      ? this.skip.publish(room, envelope)
+      : this.publisher.publish(envelope)
+    return this.counted(published)
   }
 
   async sendToNode (node: NodeId, envelope: NodeEnvelope): Promise<boolean> {
@@ -150,8 +134,8 @@ export class RedisBus implements Bus {
 
   subscribe (room: Room): Promise<void> {
     this.rooms.add(room)
-    const subscribed = this.changingRoom(room, this.subscribeChannels([this.channels.room(room)]))
-      .then(async () => await this.announcements?.announce(room))
+    const subscribed = this.tracked(room, true, this.subscribeChannels([this.channels.room(room)]))
+      .then(async () => await this.skip?.subscribed(room))
       .catch((err: unknown) => this.onSubscriptionError(err, room))
     // While disconnected nothing is received anyway, and the subscription is renewed on reconnect.
     return this.subscriber.status === 'ready' ? subscribed : Promise.resolve()
@@ -159,10 +143,9 @@ export class RedisBus implements Bus {
 
   unsubscribe (room: Room): void {
     this.rooms.delete(room)
-    this.soleRooms?.forget(room)
     const channel = this.channels.room(room)
     const done = this.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel)
-    this.changingRoom(room, done).catch((err: unknown) => this.onSubscriptionError(err, room))
+    this.tracked(room, false, done).catch((err: unknown) => this.onSubscriptionError(err, room))
   }
 
   status (): BusStatus {
@@ -174,8 +157,7 @@ export class RedisBus implements Bus {
     this.closed = true
     for (const undo of this.detach.splice(0)) undo()
     this.node = undefined
-    this.soleRooms?.stop()
-    this.announcements?.finishAll()
+    this.skip?.stop()
     // The registry's ZREM is queued ahead of the command connection's QUIT; neither waits on a frozen Redis for long.
     await Promise.all([
       this.registry === undefined ? undefined : settleWithin(this.registry.stop(), CLOSE_TIMEOUT_MS),
@@ -193,18 +175,9 @@ export class RedisBus implements Bus {
     await Promise.all(channels.map(async (channel) => await this.subscriber.ssubscribe(channel)))
   }
 
-  /** Whether this node's subscription to the room is confirmed and not changing: a PUBLISH reply then counts it. */
-  private isSubscriptionSettled (room: Room): boolean {
-    return this.subscriptionsInPlace && this.rooms.has(room) && !this.roomChangesInFlight.has(room)
-  }
-
-  private async changingRoom (room: Room, change: Promise<unknown>): Promise<void> {
-    this.roomChangesInFlight.add(room)
-    try {
-      await change
-    } finally {
-      this.roomChangesInFlight.remove(room)
-    }
+  /** A room's (un)subscription, which the optimisation follows. */
+  private async tracked (room: Room, subscribing: boolean, change: Promise<unknown>): Promise<void> {
+    await (this.skip === undefined ? change : this.skip.tracking(room, subscribing, change))
   }
 
   private receive (message: string): void {
@@ -217,7 +190,7 @@ export class RedisBus implements Bus {
     }
     const { envelope } = decoded
     if (envelope.type === 'subscribed' || envelope.type === 'subscribed-ack') {
-      if (envelope.origin !== node.id) this.receiveControl(envelope, node.id)
+      if (envelope.origin !== node.id) this.skip?.receive(envelope)
       return
     }
     try {
@@ -226,16 +199,6 @@ export class RedisBus implements Bus {
       // Thrown into ioredis's reply parser it would break the connection for every later message.
       node.log.error({ err }, 'fastify-realtime: failed to handle a bus message')
     }
-  }
-
-  private receiveControl (envelope: ControlEnvelope, nodeId: NodeId): void {
-    if (envelope.type === 'subscribed-ack') {
-      this.announcements?.acknowledge(envelope.announcementId)
-      return
-    }
-    // Publishing the room's envelopes again before saying so is what the announcing node waits for.
-    this.soleRooms?.forget(envelope.room)
-    void this.publisher.send(this.channels.node(envelope.origin), { type: 'subscribed-ack', origin: nodeId, announcementId: envelope.announcementId })
   }
 
   /**
@@ -248,14 +211,14 @@ export class RedisBus implements Bus {
   private watchConnections (health: RedisHealth): void {
     const command = this.publisher.client
     this.listen(command, 'close', () => {
-      this.soleRooms?.forgetAll()
+      this.skip?.connectionLost()
       health.down('command')
     })
     this.listen(command, 'ready', () => this.recovered(health))
     this.listen(this.subscriber, 'close', () => {
       this.subscriberConnection++
       this.subscriptionsInPlace = false
-      this.soleRooms?.forgetAll()
+      this.skip?.connectionLost()
       health.down('subscriber')
     })
     this.listen(this.subscriber, 'ready', () => {
@@ -289,9 +252,8 @@ export class RedisBus implements Bus {
     } catch {
       return false
     }
-    // While this node was away, another subscriber may have found itself alone in these rooms: the
-    // bus counts as connected again once each has heard that it is not.
-    await Promise.all(rooms.map(async (room) => await this.announcements?.announce(room)))
+    // The bus counts as connected again once the optimisation is safe again.
+    await this.skip?.resubscribed(rooms)
     return true
   }
 
