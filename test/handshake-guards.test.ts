@@ -63,12 +63,11 @@ t.test('never writes a ?token= value to any log line', async (t) => {
   client.close()
   await client.closed
   await refused(`${server.wsUrl}?token=${token}x`)
-  // The query parser decodes parameter names: these are tokens too, and connect.
+  // Names other parsers read as `token` (query parsers decode names; some compare them without
+  // case): refused as ambiguous, and kept out of the log all the same.
   const encoded = server.token('2')
   for (const name of ['%74oken', 'TOKEN', 'to%6Ben']) {
-    const { client: other } = await connect(`${server.wsUrl}?a=1&${name}=${name === 'TOKEN' ? `${encoded}&token=${encoded}` : encoded}`)
-    other.close()
-    await other.closed
+    t.equal((await refused(`${server.wsUrl}?a=1&${name}=${encoded}`)).statusCode, 401, name)
   }
   await server.app.close()
   const [, payload, signature] = token.split('.')

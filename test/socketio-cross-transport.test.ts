@@ -85,6 +85,8 @@ t.test('rooms span nodes: a ws emit on one node reaches a Socket.IO member on an
   const { client: io } = await ioConnect(t, nodeA.httpUrl, { token: nodeA.token(1) })
   const { client: ws } = await connect(nodeB.wsUrl, { token: nodeB.token(2) })
   await io.request('join', 'chat:1')
+  // A client relays only to rooms it is in.
+  await ws.request({ type: 'join', room: 'chat:1' })
   ws.send({ type: 'emit', event: 'typing', data: { room: 'chat:1' } })
   t.same(await io.next('typing'), { user: 2 })
   await nodeB.app.realtime.to('chat:1').emit('from-b', 'hi')
