@@ -4,7 +4,7 @@ import { isJoinableRoom } from '../protocol/names'
 import type { WelcomePayload } from '../protocol/frames'
 import { userRoom, type Room } from '../types'
 import type { Connection } from './connection'
-import { mayHold } from './hub'
+import { mayHold, type Hub } from './hub'
 
 /**
  * Brings a new connection into the hub: its `user:{id}` room, the rooms `autoJoin` names, then
@@ -16,7 +16,14 @@ import { mayHold } from './hub'
  * disconnected during setup, or whose token expired meanwhile (closed with 4401). Throws what
  * `autoJoin` throws.
  */
-export async function admit (connection: Connection, gateway: Gateway, isOpen: () => boolean, disconnectsSeen: number): Promise<WelcomePayload | undefined> {
+/** What admission uses of the gateway. */
+export interface AdmissionParts {
+  readonly hub: Hub
+  readonly log: Gateway['log']
+  readonly options: Pick<Gateway['options'], 'autoJoin'>
+}
+
+export async function admit (connection: Connection, gateway: AdmissionParts, isOpen: () => boolean, disconnectsSeen: number): Promise<WelcomePayload | undefined> {
   const { hub } = gateway
   const rooms = connection.userId === null ? [] : [userRoom(connection.userId)]
   // The user's room first, so that a disconnect of the user from another node reaches this one
