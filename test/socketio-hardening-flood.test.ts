@@ -33,7 +33,9 @@ t.test('a token-less session that never polls cannot queue answers to a flood of
   t.equal(await bystander.next('still'), 'here', 'the bystander is still served')
 })
 
-t.test('every kind of packet counts before a session connects: DISCONNECT, ACK, binary, events', async (t) => {
+// Socket.IO itself closes a session for most packets out of place before it connects; this keeps
+// every kind covered should that change.
+t.test('no kind of packet keeps a session reading before it connects: DISCONNECT, ACK, binary, events', async (t) => {
   const server = await startServer(t)
   for (const packet of ['41', '41/x,', '43/x,1[]', '42/x,["e"]', '42["e"]', '451-["e",{"_placeholder":true,"num":0}]', 'b' + Buffer.from('x').toString('base64')]) {
     const { sid } = await openSession(server.httpUrl)
@@ -54,16 +56,35 @@ t.test('a session that never connects and never polls is gone after connectTimeo
   t.equal(engineSession(server.app, sid), undefined)
 })
 
-t.test('an admitted session is budgeted for packets other than its events too', async (t) => {
-  const server = await startServer(t, { messageRateLimit: { max: 10, timeWindow: 60_000 } })
-  const { sid } = await openSession(server.httpUrl)
-  await post(server.httpUrl, sid, `40{"token":"${server.token(1)}"}`)
-  t.match((await poll(server.httpUrl, sid)).body, /^40\{"sid"/)
-  // Unsolicited acks: Socket.IO ignores them, and only the session's budget (twice the limit) counts them.
-  await post(server.httpUrl, sid, payload('43999[]', 25))
-  await sessionClosed(server.app, sid)
-  t.equal(await server.app.realtime.count(), 0, 'the flooding connection is gone')
-})
+/** A BINARY_EVENT `echo` with `count` attachments, followed by them (engine.io's `b` + base64). */
+function binaryEvent (count: number): string {
+  const placeholders = Array.from({ length: count }, (_, num) => JSON.stringify({ _placeholder: true, num }))
+  return [`45${count}-["echo",${placeholders.join(',')}]`, payload('bAAAA', count)].join('\x1e')
+}
+
+// What Socket.IO tolerates from a connected session without an event the connection would count.
+const NON_EVENT_FLOODS: Record<string, string> = {
+  // Unsolicited acks: Socket.IO ignores them.
+  acks: payload('43999[]', 25),
+  // CONNECTs to a namespace that does not exist: each is answered with a CONNECT_ERROR.
+  'CONNECTs to nowhere': payload('40/x,', 25),
+  // Three events of ten binary attachments each (socket.io-parser's most): the events are within
+  // the connection's limit, the 30 attachments are not within the session's budget.
+  'binary attachments': payload(binaryEvent(10), 3)
+}
+
+for (const [kind, flood] of Object.entries(NON_EVENT_FLOODS)) {
+  t.test(`an admitted session is budgeted for packets other than its events too: ${kind}`, async (t) => {
+    const server = await startServer(t, { messageRateLimit: { max: 10, timeWindow: 60_000 } })
+    const { sid } = await openSession(server.httpUrl)
+    await post(server.httpUrl, sid, `40{"token":"${server.token(1)}"}`)
+    t.match((await poll(server.httpUrl, sid)).body, /^40\{"sid"/)
+    // 25 packets against a budget of twice the limit (20) per window.
+    await post(server.httpUrl, sid, flood)
+    await sessionClosed(server.app, sid)
+    t.equal(await server.app.realtime.count(), 0, 'the flooding connection is gone')
+  })
+}
 
 t.test('what the server queues in answer to events counts against maxBufferedBytes', async (t) => {
   const server = await startServer(t, { maxBufferedBytes: 8 * 1024, messageRateLimit: { max: 1_000, timeWindow: 60_000 } })

@@ -79,7 +79,6 @@ export function trackSessions (engine: EngineServer, limits: SessionLimits): voi
     conn.on('data', onInboundPacket)
     conn.on('packetCreate', onPacketCreate)
     conn.on('flush', onFlush)
-    conn.once('close', onSessionClose)
     ledger.connectTimer = setTimeout(onConnectTimeout, limits.connectTimeout, conn)
   })
 }
@@ -158,15 +157,12 @@ function onFlush (this: EngineSocket): void {
   if (ledger !== undefined) ledger.queuedBytes = 0
 }
 
-function onSessionClose (this: EngineSocket): void {
-  const ledger = ledgers.get(this)
-  if (ledger !== undefined) clearTimeout(ledger.connectTimer)
-}
-
 /**
  * Socket.IO's own connectTimeout only starts engine.io's orderly close, which waits for the queue
  * to drain: a client that never polls would keep its session (and all it provoked) until the ping
- * timeout. Past connectTimeout a session that has connected nowhere is ended at once.
+ * timeout. Past connectTimeout a session that has connected nowhere is ended at once. (A session
+ * that closed earlier is left to this timer rather than given a 'close' listener: closing a closed
+ * session does nothing, and a listener would cost every session memory for its whole life.)
  */
 function onConnectTimeout (conn: EngineSocket): void {
   const ledger = ledgers.get(conn)
