@@ -4,7 +4,7 @@
  */
 import { WIRE_ERRORS, type WireErrorCode } from './protocol/codes'
 
-export { WIRE_ERRORS, CLOSE_CODES, CLOSE_CODE_TABLE, type WireErrorCode, type ReconnectRule } from './protocol/codes'
+export { WIRE_ERRORS, CLOSE_CODES, type WireErrorCode } from './protocol/codes'
 
 /** An error a client caused; carries its wire code and maps to an HTTP status or a close code. */
 export class RealtimeError extends Error {

@@ -6,7 +6,7 @@ import type { RoomAccess } from './hub/room-access'
 import type { ResolvedOptions } from './options'
 
 /** Counters a node keeps about clients it had to cut off. */
-export interface GatewayStats {
+interface GatewayStats {
   slowConsumerDisconnects: number
 }
 

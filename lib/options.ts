@@ -11,24 +11,24 @@ import type { RateLimit } from './throttle/rate-limit'
 export type { RateLimit } from './throttle/rate-limit'
 import type { RealtimeUser, Room } from './types'
 
-export const DEFAULT_WS_PATH = '/ws'
-export const DEFAULT_MAX_PAYLOAD = 64 * 1024
-export const DEFAULT_HEARTBEAT_INTERVAL = 25_000
-export const DEFAULT_MAX_ROOMS_PER_CONNECTION = 100
-export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
-export const DEFAULT_CONNECTION_RATE_LIMIT = { max: 30, timeWindow: 60_000 }
-export const DEFAULT_MESSAGE_RATE_LIMIT = { max: 100, timeWindow: 10_000 }
-export const DEFAULT_MAX_BAD_FRAMES = 10
-export const DEFAULT_CLOSE_TIMEOUT = 5_000
-export const DEFAULT_SOCKETIO_PATH = '/socket.io'
-export const DEFAULT_SOCKETIO_NAMESPACE = '/'
+const DEFAULT_WS_PATH = '/ws'
+const DEFAULT_MAX_PAYLOAD = 64 * 1024
+const DEFAULT_HEARTBEAT_INTERVAL = 25_000
+const DEFAULT_MAX_ROOMS_PER_CONNECTION = 100
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
+const DEFAULT_CONNECTION_RATE_LIMIT = { max: 30, timeWindow: 60_000 }
+const DEFAULT_MESSAGE_RATE_LIMIT = { max: 100, timeWindow: 10_000 }
+const DEFAULT_MAX_BAD_FRAMES = 10
+const DEFAULT_CLOSE_TIMEOUT = 5_000
+const DEFAULT_SOCKETIO_PATH = '/socket.io'
+const DEFAULT_SOCKETIO_NAMESPACE = '/'
 /** Socket.IO's own default is 45 s; a client that opened a session and never connects holds it that long. */
-export const DEFAULT_SOCKETIO_CONNECT_TIMEOUT = 10_000
-export const DEFAULT_SOCKETIO_PING_TIMEOUT = 20_000
-export const DEFAULT_SOCKETIO_UPGRADE_TIMEOUT = 10_000
+const DEFAULT_SOCKETIO_CONNECT_TIMEOUT = 10_000
+const DEFAULT_SOCKETIO_PING_TIMEOUT = 20_000
+const DEFAULT_SOCKETIO_UPGRADE_TIMEOUT = 10_000
 /** Fragments one inbound message may arrive in; a flood of tiny fragments is closed with 1008. */
 export const MAX_MESSAGE_FRAGMENTS = 64
-export const DEFAULT_CLUSTER_REQUEST_TIMEOUT = 1_000
+const DEFAULT_CLUSTER_REQUEST_TIMEOUT = 1_000
 
 export type OriginPolicy = readonly string[] | ((origin: string) => boolean)
 

@@ -9,7 +9,7 @@
 /** A parameter starts after any character some parser takes for a separator. */
 const PARAMETER = /[?&#;]([^?&#;=]*)(=?)/g
 
-export interface UrlParameter {
+interface UrlParameter {
   /** Index of the separator before the name. */
   readonly start: number
   /** The name as written in the URL. */

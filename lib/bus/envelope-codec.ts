@@ -12,11 +12,11 @@ import { isRecord, isStringArray, parseJsonObject } from '../protocol/json-objec
 import { isServerEventName, isValidRoomName } from '../protocol/names'
 
 /** Bumped when the message format changes incompatibly; other versions are dropped. */
-export const ENVELOPE_VERSION = 1
+const ENVELOPE_VERSION = 1
 
 const MAX_ID_LENGTH = 128
 
-export type DecodedEnvelope = { ok: true, envelope: BusMessage } | { ok: false, reason: string }
+type DecodedEnvelope = { ok: true, envelope: BusMessage } | { ok: false, reason: string }
 
 export function encodeEnvelope (envelope: BusMessage): string {
   if (envelope.type !== 'emit') return JSON.stringify({ v: ENVELOPE_VERSION, ...envelope })

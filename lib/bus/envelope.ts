@@ -31,14 +31,14 @@ export interface EmitEnvelope extends EmitTarget {
 }
 
 /** The selected connections join (or leave) `targetRooms`, on whichever node they are. */
-export interface RoomChangeEnvelope extends Selection {
+interface RoomChangeEnvelope extends Selection {
   type: 'join' | 'leave'
   origin: NodeId
   targetRooms: readonly Room[]
 }
 
 /** The selected connections are disconnected, on whichever node they are. */
-export interface DisconnectEnvelope extends Selection {
+interface DisconnectEnvelope extends Selection {
   type: 'disconnect'
   origin: NodeId
 }
@@ -58,7 +58,7 @@ export interface QueryAnswers {
 
 export type QueryKind = ClusterQuery['kind']
 
-export interface RequestEnvelope {
+interface RequestEnvelope {
   type: 'request'
   origin: NodeId
   requestId: string
@@ -96,7 +96,7 @@ export type Envelope = RoutedEnvelope | NodeEnvelope
  * answers with a SubscribedAckEnvelope once it publishes that room's traffic again, if it had
  * stopped as the room's only subscriber (see sole-subscriber.ts).
  */
-export interface SubscribedEnvelope {
+interface SubscribedEnvelope {
   type: 'subscribed'
   origin: NodeId
   room: Room
@@ -104,7 +104,7 @@ export interface SubscribedEnvelope {
 }
 
 /** The answer to a SubscribedEnvelope, on the announcing node's own channel. */
-export interface SubscribedAckEnvelope {
+interface SubscribedAckEnvelope {
   type: 'subscribed-ack'
   origin: NodeId
   announcementId: string

@@ -3,7 +3,7 @@ import { invalidOption } from '../errors'
 import { isValidRoomName } from '../protocol/names'
 import type { NodeId, Room } from '../types'
 
-export const DEFAULT_REDIS_PREFIX = 'fastify-realtime'
+const DEFAULT_REDIS_PREFIX = 'fastify-realtime'
 const MAX_PREFIX_LENGTH = 100
 
 /**

@@ -9,7 +9,7 @@ export type RedisClient = Redis | Cluster
 export type RedisConnectionOption = string | RedisOptions | RedisClient
 
 /** The longest pause between reconnection attempts, so delivery resumes within about a second of Redis coming back. */
-export const MAX_RECONNECT_DELAY = 1_000
+const MAX_RECONNECT_DELAY = 1_000
 
 /** Options for the connections the plugin creates itself; the app's own settings win. */
 const OWN_CONNECTION_DEFAULTS: RedisOptions = {
@@ -25,12 +25,12 @@ const OWN_CONNECTION_DEFAULTS: RedisOptions = {
 }
 
 /** The connection to publish and run commands on, and whether the plugin created it (and so closes it). */
-export interface CommandConnection {
+interface CommandConnection {
   readonly client: RedisClient
   readonly owned: boolean
 }
 
-export function isRedisClient (value: unknown): value is RedisClient {
+function isRedisClient (value: unknown): value is RedisClient {
   return typeof value === 'object' && value !== null &&
     typeof (value as Partial<Redis>).duplicate === 'function' && typeof (value as Partial<Redis>).publish === 'function'
 }

@@ -12,7 +12,7 @@ import type { NodeId, Room } from '../types'
  */
 const SUBSCRIBER_LIVENESS_MS = 100
 
-export interface SoleSubscriberSkipOptions {
+interface SoleSubscriberSkipOptions {
   publisher: RedisPublisher
   channels: RedisChannels
   nodeId: NodeId

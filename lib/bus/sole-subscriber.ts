@@ -8,7 +8,7 @@ import type { Room } from '../types'
 const MAX_AWAITING_PROBE = 1_024
 
 /** One publish to a room's channel, as sent: its reply may mark the room only if nothing changed since. */
-export interface PublishTicket {
+interface PublishTicket {
   readonly room: Room
   readonly epoch: number
   readonly sentAt: number
@@ -28,7 +28,7 @@ const SYSTEM_CLOCK: ProbeClock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
 }
 
-export interface SoleSubscriberOptions {
+interface SoleSubscriberOptions {
   /** How long a mark lasts from the send time of the publish that showed it. */
   windowMs: number
   /** How long the subscriber connection counts as alive after a probe that came back was sent. */

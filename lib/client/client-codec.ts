@@ -11,7 +11,7 @@ export function encodeClientFrame (frame: ClientFrame): string {
   return JSON.stringify(frame)
 }
 
-export type ServerFrameResult =
+type ServerFrameResult =
   | { ok: true, frame: ServerFrame }
   | { ok: false, message: string, id?: FrameId }
 

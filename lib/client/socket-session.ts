@@ -3,7 +3,7 @@ import type { CloseDetails } from './errors'
 import type { Timers } from './timers'
 import { WEBSOCKET_OPEN, type WebSocketLike } from './websocket-like'
 
-export interface SocketSessionHandlers {
+interface SocketSessionHandlers {
   message: (data: unknown) => void
   /** The socket closed, or gave no welcome within the connect timeout. Called at most once. */
   closed: (close: CloseDetails) => void

@@ -17,7 +17,7 @@ import { mayHold, type Hub } from './hub'
  * `autoJoin` throws.
  */
 /** What admission uses of the gateway. */
-export interface AdmissionParts {
+interface AdmissionParts {
   readonly hub: Hub
   readonly log: Gateway['log']
   readonly options: Pick<Gateway['options'], 'autoJoin'>

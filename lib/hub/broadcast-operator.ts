@@ -13,7 +13,7 @@ export interface BroadcastSink {
 }
 
 /** Checks a selection before an operator acts on it (a client relay's rooms); throws to refuse. */
-export type SelectionGuard = (selection: Selection) => void
+type SelectionGuard = (selection: Selection) => void
 
 /**
  * An immutable selection of connections on every node, as in Socket.IO: `to()`/`in()` and

@@ -7,7 +7,7 @@ import type { ClientFrame, FrameId, ServerFrame } from './frames'
 import { parseJsonObject } from './json-object'
 import { EVENT_NAME_RULE, isPlausibleToken, isValidEventName, isValidFrameId, isValidRoomName, ROOM_NAME_RULE } from './names'
 
-export type DecodeResult =
+type DecodeResult =
   | { ok: true, frame: ClientFrame }
   | { ok: false, message: string, id?: FrameId }
 

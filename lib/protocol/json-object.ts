@@ -4,7 +4,7 @@
  * never assigns through prototypes ("__proto__" becomes an own property), and decoders read the
  * fields one by one into fresh objects, so no input can pollute a prototype.
  */
-export type ParsedObject =
+type ParsedObject =
   | { ok: true, fields: Record<string, unknown> }
   | { ok: false, problem: 'not JSON' | 'not an object' }
 

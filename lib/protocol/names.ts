@@ -1,8 +1,8 @@
 /** Validation of the names clients and servers use: rooms and events. */
 
-export const MAX_ROOM_NAME_LENGTH = 200
-export const MAX_EVENT_NAME_LENGTH = 100
-export const MAX_FRAME_ID_LENGTH = 64
+const MAX_ROOM_NAME_LENGTH = 200
+const MAX_EVENT_NAME_LENGTH = 100
+const MAX_FRAME_ID_LENGTH = 64
 
 // C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -25,7 +25,7 @@ export const ROOM_NAME_RULE = `a non-empty string of at most ${MAX_ROOM_NAME_LEN
  * out by another node: no client, `autoJoin` or `in(room).join` can join the room of another
  * client's id, and `to(connectionId)` is refused rather than taken for an empty room.
  */
-export const RESERVED_NAME_PREFIX = '$'
+const RESERVED_NAME_PREFIX = '$'
 
 /** What every connection id starts with. */
 export const CONNECTION_ID_PREFIX = '$c:'
@@ -87,7 +87,7 @@ export function isValidFrameId (value: unknown): value is string | number {
   return (typeof value === 'string' && value.length <= MAX_FRAME_ID_LENGTH) || Number.isSafeInteger(value)
 }
 
-export const MAX_TOKEN_LENGTH = 8 * 1024
+const MAX_TOKEN_LENGTH = 8 * 1024
 
 export function isPlausibleToken (value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_TOKEN_LENGTH

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { RealtimeError } from '../errors'
 import type { RateLimit } from './rate-limit'
 
-export type HandshakeThrottle = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+type HandshakeThrottle = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 
 /**
  * The per-IP handshake limit, built on @fastify/rate-limit: one counter per IP shared by every
