@@ -158,7 +158,8 @@ export class SocketIoConnection extends BaseConnection {
   deliver (message: OutboundEvent): void {
     if (!this.isOpen) return
     const { packet, options } = message.encodeOnce(this.encodePacket)
-    // Over maxBufferedBytes, the session's ledger calls dropSlowConsumer while this writes.
+    // The session's ledger counts the packet; over maxBufferedBytes it calls dropSlowConsumer once
+    // the code writing is done (see session-ledger.ts).
     this.socket.conn.write(packet, options)
   }
 
