@@ -75,9 +75,9 @@ class EmitterSink implements BroadcastSink {
     this.firstConnection = firstConnection
   }
 
-  publish (target: EmitTarget, event: string, data: unknown): Promise<boolean> {
-    const { rooms, except, direct } = target
-    return this.send({ type: 'emit', origin: this.origin, event, dataJson: encodeData(data), rooms, except, direct })
+  emit (target: EmitTarget, event: string, data: unknown): Promise<boolean> {
+    const { rooms, except, omitRoom } = target
+    return this.send({ type: 'emit', origin: this.origin, event, dataJson: encodeData(data), rooms, except, omitRoom })
   }
 
   changeRooms (selection: Selection, change: RoomChange, targetRooms: readonly Room[]): Promise<boolean> {

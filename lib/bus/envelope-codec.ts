@@ -38,11 +38,11 @@ export function decodeEnvelope (message: string): DecodedEnvelope {
       const selection = readSelection(header)
       if (selection === undefined) return failed('bad selection')
       if (!isServerEventName(header.event)) return failed('bad event name')
-      if (typeof header.direct !== 'boolean') return failed('bad direct flag')
+      if (typeof header.omitRoom !== 'boolean') return failed('bad omitRoom flag')
       if (newline === -1) return failed('emit without payload')
       const dataJson = message.slice(newline + 1)
       if (!isJson(dataJson)) return failed('payload is not JSON')
-      return { ok: true, envelope: { type, origin, event: header.event, dataJson, direct: header.direct, ...selection } }
+      return { ok: true, envelope: { type, origin, event: header.event, dataJson, omitRoom: header.omitRoom, ...selection } }
     }
     case 'join':
     case 'leave': {

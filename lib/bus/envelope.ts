@@ -18,8 +18,8 @@ export interface Selection {
 
 /** Who an emit is for. */
 export interface EmitTarget extends Selection {
-  /** Addressed to a user rather than a room: the `event` frame carries no `room` field. */
-  direct: boolean
+  /** The `event` frames carry no `room` field: the emit is addressed to a user (`toUser`), not a room. */
+  omitRoom: boolean
 }
 
 export interface EmitEnvelope extends EmitTarget {

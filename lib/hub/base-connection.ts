@@ -143,7 +143,7 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
    * to a room the client named, so anything else is the client's FORBIDDEN, answered to it.
    */
   to (rooms: Room | readonly Room[]): BroadcastOperator {
-    const relay = { rooms: [], except: [], exceptConnectionId: this.id, direct: false }
+    const relay = { rooms: [], except: [], exceptConnectionId: this.id, omitRoom: false }
     return new BroadcastOperator(this.membership, relay, (selection) => this.checkRelay(selection)).to(rooms)
   }
 

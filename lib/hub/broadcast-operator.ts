@@ -7,7 +7,7 @@ export type RoomChange = 'join' | 'leave'
 
 /** What a broadcast operator needs: act on a selection of connections on every node. */
 export interface BroadcastSink {
-  publish (target: EmitTarget, event: string, data: unknown): Promise<boolean>
+  emit (target: EmitTarget, event: string, data: unknown): Promise<boolean>
   changeRooms (selection: Selection, change: RoomChange, rooms: readonly Room[]): Promise<boolean>
   disconnect (selection: Selection): Promise<boolean>
 }
@@ -27,7 +27,7 @@ export class BroadcastOperator {
   private readonly target: EmitTarget
   private readonly guard: SelectionGuard | undefined
 
-  constructor (sink: BroadcastSink, target: EmitTarget = { rooms: [], except: [], direct: false }, guard?: SelectionGuard) {
+  constructor (sink: BroadcastSink, target: EmitTarget = { rooms: [], except: [], omitRoom: false }, guard?: SelectionGuard) {
     this.sink = sink
     this.target = target
     this.guard = guard
@@ -51,7 +51,7 @@ export class BroadcastOperator {
   emit (event: string, data?: unknown): Promise<boolean> {
     if (!isServerEventName(event)) throw invalidArgument('event', SERVER_EVENT_NAME_RULE)
     this.guard?.(this.target)
-    return this.sink.publish(this.target, event, data)
+    return this.sink.emit(this.target, event, data)
   }
 
   /**
@@ -98,5 +98,5 @@ export function userTarget (userId: string | number): EmitTarget {
   if ((typeof userId !== 'string' && typeof userId !== 'number') || userId === '') {
     throw invalidArgument('userId', 'a non-empty string or a number')
   }
-  return { rooms: [userRoom(String(userId))], except: [], direct: true }
+  return { rooms: [userRoom(String(userId))], except: [], omitRoom: true }
 }

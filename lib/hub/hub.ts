@@ -141,10 +141,10 @@ export class Hub implements Membership {
   }
 
   /** Delivers to local members now and hands the emit to the bus for the other nodes. */
-  publish (target: EmitTarget, event: string, data: unknown): Promise<boolean> {
+  emit (target: EmitTarget, event: string, data: unknown): Promise<boolean> {
     const dataJson = encodeData(data)
     this.deliver(target, event, dataJson)
-    return this.bus.publish({ type: 'emit', origin: this.nodeId, event, dataJson, ...selectionOf(target), direct: target.direct })
+    return this.bus.publish({ type: 'emit', origin: this.nodeId, event, dataJson, ...selectionOf(target), omitRoom: target.omitRoom })
   }
 
   /** Makes the selected connections join or leave rooms, here now and on the other nodes through the bus. */
@@ -190,7 +190,7 @@ export class Hub implements Membership {
 
   private deliver (target: EmitTarget, event: string, dataJson: string): void {
     const soleRoom = target.rooms.length === 1 ? target.rooms[0] : undefined
-    const message = new OutboundEvent(event, dataJson, target.direct ? undefined : soleRoom)
+    const message = new OutboundEvent(event, dataJson, target.omitRoom ? undefined : soleRoom)
     // The hot path of every fan-out: one plain loop, no intermediate collections.
     const excluded = target.except.length > 0 ? this.membersOf(target.except) : undefined
     for (const connection of this.recipients(target.rooms)) {

@@ -37,7 +37,7 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof A
     override broadcast (packet: Packet, options: BroadcastOptions): void {
       const emit = this.bridged ? this.asHubEmit(packet, options) : undefined
       if (emit === undefined) super.broadcast(packet, options)
-      else void hub.publish(emit.target, emit.event, emit.data)
+      else void hub.emit(emit.target, emit.event, emit.data)
     }
 
     override addAll (id: SocketId, rooms: Set<Room>): void {
@@ -79,8 +79,8 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof A
       // `socket.broadcast` / `socket.to()` leave out their own socket; the hub can leave out one connection.
       if (exceptSockets.length > 1) return undefined
       const target: EmitTarget = exceptSockets.length === 1
-        ? { rooms, except: exceptRooms, exceptConnectionId: exceptSockets[0], direct: false }
-        : { rooms, except: exceptRooms, direct: false }
+        ? { rooms, except: exceptRooms, exceptConnectionId: exceptSockets[0], omitRoom: false }
+        : { rooms, except: exceptRooms, omitRoom: false }
       return { target, event, data }
     }
   }
