@@ -44,7 +44,8 @@ interface EngineTransport {
  * listener functions shared by every session (engine.io calls them with the session as `this`):
  * inbound, every packet the client sends (any type, any namespace, binary attachments) is counted
  * before Socket.IO decodes it; outbound, every packet engine.io creates for the session
- * ('packetCreate') adds its bytes until engine.io hands its write buffer to the transport ('flush').
+ * ('packetCreate') adds its bytes until engine.io hands its write buffer to the transport ('flush',
+ * which engine.io also emits on the server).
  */
 class SessionLedger {
   readonly limits: SessionLimits
@@ -65,7 +66,16 @@ class SessionLedger {
   }
 }
 
-const ledgers = new WeakMap<EngineSocket, SessionLedger>()
+// Kept on the session itself: a WeakMap entry per session would cost more memory than the property.
+const LEDGER = Symbol('fastify-realtime.sessionLedger')
+
+interface TrackedSession {
+  [LEDGER]?: SessionLedger
+}
+
+function ledgerOf (conn: EngineSocket): SessionLedger | undefined {
+  return (conn as unknown as TrackedSession)[LEDGER]
+}
 
 /**
  * Keeps a ledger for every session of `engine`. Must run before `io.bind(engine)`: the inbound
@@ -73,12 +83,13 @@ const ledgers = new WeakMap<EngineSocket, SessionLedger>()
  * session.
  */
 export function trackSessions (engine: EngineServer, limits: SessionLimits): void {
+  // engine.io announces every session's flush on the server too: one listener instead of one per session.
+  engine.on('flush', onFlush)
   engine.on('connection', (conn: EngineSocket) => {
     const ledger = new SessionLedger(limits)
-    ledgers.set(conn, ledger)
+    ;(conn as unknown as TrackedSession)[LEDGER] = ledger
     conn.on('data', onInboundPacket)
     conn.on('packetCreate', onPacketCreate)
-    conn.on('flush', onFlush)
     ledger.connectTimer = setTimeout(onConnectTimeout, limits.connectTimeout, conn)
   })
 }
@@ -88,7 +99,7 @@ export function trackSessions (engine: EngineServer, limits: SessionLimits): voi
  * packets count against the rate budget instead of the fixed one, and connectTimeout is over.
  */
 export function markConnected (conn: EngineSocket): void {
-  const ledger = ledgers.get(conn)
+  const ledger = ledgerOf(conn)
   if (ledger === undefined || ledger.connected) return
   ledger.connected = true
   clearTimeout(ledger.connectTimer)
@@ -97,19 +108,19 @@ export function markConnected (conn: EngineSocket): void {
 
 /** The realtime connection this session carries: it counts its own events and closes itself. */
 export function setLedgerOwner (conn: EngineSocket, owner: LedgerOwner): void {
-  const ledger = ledgers.get(conn)
+  const ledger = ledgerOf(conn)
   if (ledger !== undefined) ledger.owner = owner
 }
 
 /** What waits for the session's client now, in bytes (what was queued plus, over WebSocket, ws's own backlog). */
 export function backlogOf (conn: EngineSocket): number {
-  const queued = ledgers.get(conn)?.queuedBytes ?? 0
+  const queued = ledgerOf(conn)?.queuedBytes ?? 0
   const { transport } = conn as unknown as EngineTransport
   return queued + (transport.name === 'websocket' ? transport.socket?.bufferedAmount ?? 0 : 0)
 }
 
 function onInboundPacket (this: EngineSocket, data: unknown): void {
-  const ledger = ledgers.get(this)
+  const ledger = ledgerOf(this)
   if (ledger === undefined) return
   const { owner, limits } = ledger
   // The realtime connection counts its events itself (RATE_LIMITED answers, then 4429); counting
@@ -131,7 +142,7 @@ function withinBudget (ledger: SessionLedger): boolean {
 }
 
 function onPacketCreate (this: EngineSocket, packet: EnginePacket): void {
-  const ledger = ledgers.get(this)
+  const ledger = ledgerOf(this)
   if (ledger === undefined) return
   ledger.queuedBytes += packetBytes(packet)
   if (ledger.dropDue || backlogOf(this) <= ledger.limits.maxBufferedBytes) return
@@ -152,8 +163,8 @@ function dropOverCap (conn: EngineSocket, ledger: SessionLedger): void {
   else conn.close(true)
 }
 
-function onFlush (this: EngineSocket): void {
-  const ledger = ledgers.get(this)
+function onFlush (conn: EngineSocket): void {
+  const ledger = ledgerOf(conn)
   if (ledger !== undefined) ledger.queuedBytes = 0
 }
 
@@ -165,7 +176,7 @@ function onFlush (this: EngineSocket): void {
  * session does nothing, and a listener would cost every session memory for its whole life.)
  */
 function onConnectTimeout (conn: EngineSocket): void {
-  const ledger = ledgers.get(conn)
+  const ledger = ledgerOf(conn)
   if (ledger === undefined || ledger.connected) return
   ledger.connectTimer = undefined
   conn.close(true)
