@@ -11,7 +11,7 @@ interface EngineSocketInternals {
  * out within a turn or two. A client that never polls (or has stopped reading) would never take
  * them, and must not keep its session.
  */
-export const END_SESSION_GRACE_MS = 1_000
+const END_SESSION_GRACE_MS = 1_000
 
 /**
  * Ends an engine.io session once everything queued for it has been written, or after a short grace

@@ -6,7 +6,7 @@ import { WindowCounter } from '../../throttle/window-counter'
  * What a session's ledger tells the realtime connection it carries (SocketIoConnection), when there
  * is one: that connection counts its own events, and closes in its own way.
  */
-export interface LedgerOwner {
+interface LedgerOwner {
   readonly isOpen: boolean
   /** The session's queue passed maxBufferedBytes: count it, leave the hub, drop the transport. */
   dropSlowConsumer: (backlog: number) => void
@@ -113,7 +113,7 @@ export function setLedgerOwner (conn: EngineSocket, owner: LedgerOwner): void {
 }
 
 /** What waits for the session's client now, in bytes (what was queued plus, over WebSocket, ws's own backlog). */
-export function backlogOf (conn: EngineSocket): number {
+function backlogOf (conn: EngineSocket): number {
   const queued = ledgerOf(conn)?.queuedBytes ?? 0
   const { transport } = conn as unknown as EngineTransport
   return queued + (transport.name === 'websocket' ? transport.socket?.bufferedAmount ?? 0 : 0)
