@@ -28,8 +28,10 @@ export function prefixSocketIds (namespace: Namespace): void {
   internals._createSocket = async function createPrefixedSocket (this: Namespace, client: unknown, auth: unknown): Promise<Socket> {
     const socket = await createSocket.call(this, client, auth)
     if (!socket.id.startsWith(CONNECTION_ID_PREFIX)) {
-      // `id` is a plain field Socket.IO assigns in the constructor; its type is readonly.
-      (socket as { id: string }).id = CONNECTION_ID_PREFIX + socket.id
+      // `id` is a plain field Socket.IO assigns in the constructor; its type is readonly. Joined,
+      // not concatenated: `+` would make a rope that keeps the unprefixed id alive with it, for as
+      // long as the client stays connected.
+      (socket as { id: string }).id = [CONNECTION_ID_PREFIX, socket.id].join('')
     }
     return socket
   }
