@@ -58,7 +58,7 @@ class SessionLedger {
   packets: WindowCounter | undefined
   owner: LedgerOwner | undefined
   connectTimer: NodeJS.Timeout | undefined
-  /** An over-cap drop is due at the end of the current tick. */
+  /** An over-cap drop is due once the code writing now is done (a microtask). */
   dropDue = false
 
   constructor (limits: SessionLimits) {
