@@ -12,7 +12,9 @@ import { checkRedisOption, closeConnection, openCommandConnection, startConnecti
 import { RedisPublisher } from './bus/redis-publisher'
 import { invalidOption } from './errors'
 import { BroadcastOperator, userTarget, type BroadcastSink, type RoomChange } from './hub/broadcast-operator'
+import type { ServerToClientEvents } from './index'
 import { encodeData } from './protocol/codec'
+import type { DataArgs, DeclaredOrDefault, EventNames, EventsMap } from './typed-events'
 import type { Room } from './types'
 
 const CLOSE_TIMEOUT_MS = 1_000
@@ -26,21 +28,22 @@ export interface EmitterOptions {
 
 /**
  * Selects and acts on clients on every node, as `app.realtime` does. Every action resolves true
- * once Redis took it and false when it could not (Redis unreachable); none rejects.
+ * once Redis took it and false when it could not (Redis unreachable); none rejects. Events are
+ * typed by the app's `ServerToClientEvents` (declared on 'fastify-realtime'), as `app.realtime`'s are.
  */
-export interface Emitter {
+export interface Emitter<ServerEvents extends EventsMap = DeclaredOrDefault<ServerToClientEvents>> {
   /** Sends an event to every client on every node. */
-  emit (event: string, data?: unknown): Promise<boolean>
-  to (rooms: Room | readonly Room[]): BroadcastOperator
-  in (rooms: Room | readonly Room[]): BroadcastOperator
-  except (rooms: Room | readonly Room[]): BroadcastOperator
+  emit<E extends EventNames<ServerEvents>> (event: E, ...args: DataArgs<ServerEvents, E>): Promise<boolean>
+  to (rooms: Room | readonly Room[]): BroadcastOperator<ServerEvents>
+  in (rooms: Room | readonly Room[]): BroadcastOperator<ServerEvents>
+  except (rooms: Room | readonly Room[]): BroadcastOperator<ServerEvents>
   /** Every connection of one user; their `event` frames carry no `room`. */
-  toUser (userId: string | number): BroadcastOperator
+  toUser (userId: string | number): BroadcastOperator<ServerEvents>
   /** Closes the Redis connection if the emitter created it. */
   close (): Promise<void>
 }
 
-export function createEmitter (options: EmitterOptions): Emitter {
+export function createEmitter<ServerEvents extends EventsMap = DeclaredOrDefault<ServerToClientEvents>> (options: EmitterOptions): Emitter<ServerEvents> {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object with a "redis" option')
   const channels = new RedisChannels(resolvePrefix('prefix', options.prefix))
   const { client, owned } = openCommandConnection(checkRedisOption('redis', options.redis))
@@ -49,13 +52,13 @@ export function createEmitter (options: EmitterOptions): Emitter {
   client.on('error', ignoreError)
   const sink = new EmitterSink(new RedisPublisher(client, channels), whenReady(client).then(() => true, () => false))
   startConnecting(client)
-  const everyone = new BroadcastOperator(sink)
+  const everyone = new BroadcastOperator<ServerEvents>(sink)
   return {
-    emit: (event, data) => everyone.emit(event, data),
+    emit: (event, ...args) => everyone.emit(event, ...args),
     to: (rooms) => everyone.to(rooms),
     in: (rooms) => everyone.in(rooms),
     except: (rooms) => everyone.except(rooms),
-    toUser: (userId) => new BroadcastOperator(sink, userTarget(userId)),
+    toUser: (userId) => new BroadcastOperator<ServerEvents>(sink, userTarget(userId)),
     close: async () => {
       client.off('error', ignoreError)
       if (owned) await closeConnection(client, CLOSE_TIMEOUT_MS)

@@ -49,3 +49,9 @@ export function invalidOption (name: string, expected: string): RealtimeConfigEr
 export function invalidArgument (name: string, expected: string): RealtimeConfigError {
   return new RealtimeConfigError('FST_REALTIME_INVALID_ARGUMENT', `fastify-realtime: ${name} must be ${expected}`)
 }
+
+/** An option the plugin does not know; `suggestion` is the known option a typo most likely meant. */
+export function unknownOption (name: string, suggestion: string | undefined, known: readonly string[]): RealtimeConfigError {
+  const hint = suggestion === undefined ? `the known options are ${known.join(', ')}` : `did you mean "${suggestion}"?`
+  return new RealtimeConfigError('FST_REALTIME_INVALID_OPTION', `fastify-realtime: unknown option "${name}" (${hint})`)
+}

@@ -1,145 +1,157 @@
-import fastifyJwt from '@fastify/jwt'
-import fastifyWebsocket from '@fastify/websocket'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+/**
+ * The package's entry. `require('fastify-realtime')` returns the plugin itself, carrying every
+ * named export (as `default` too), and the declarations say exactly that (`export =` of the plugin
+ * merged with a namespace, as @fastify/* plugins declare theirs): so `import realtime from
+ * 'fastify-realtime'` is the plugin under node16/nodenext ESM, bundler resolution and
+ * esModuleInterop alike, and so is `require()` in a `// @ts-check` JavaScript file.
+ */
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Authenticator } from './auth/authenticate'
-import { createOriginCheck } from './auth/origin'
-import { handshakeRefusal } from './auth/handshake-refusal'
-import { redactCredentialsInAppLogs } from './auth/redact-log'
-import { guardSubprotocols, selectSubprotocol } from './auth/token'
-import { MemoryBus } from './bus/memory-bus'
-import { RedisBus } from './bus/redis-bus'
-import { invalidOption } from './errors'
-import type { Gateway } from './gateway'
-import { EventHandlers } from './hub/event-handlers'
-import { startHeartbeat } from './hub/heartbeat'
-import { Hub } from './hub/hub'
-import { RoomAccess } from './hub/room-access'
-import { closeAllConnections } from './hub/shutdown'
-import { MAX_MESSAGE_FRAGMENTS, resolveOptions, type RealtimeOptions } from './options'
-import { Realtime } from './realtime'
-import { createHandshakeThrottle } from './throttle/handshake-throttle'
-import { registerEngineRoutes } from './transports/socketio/engine-routes'
-import { createSocketIo } from './transports/socketio/socketio-server'
-import { registerWsRoute } from './transports/ws/ws-route'
-import type { Identity } from './types'
+import * as redactLog from './auth/redact-log'
+import * as token from './auth/token'
+import type * as bus from './bus/bus'
+import type * as envelope from './bus/envelope'
+import * as memoryBus from './bus/memory-bus'
+import * as redisBus from './bus/redis-bus'
+import type * as redisConnections from './bus/redis-connections'
+import * as errors from './errors'
+import * as broadcastOperator from './hub/broadcast-operator'
+import type * as eventHandlers from './hub/event-handlers'
+import type * as realtimeClient from './hub/realtime-client'
+import type * as options from './options'
+import { realtimePlugin } from './plugin'
+import * as codes from './protocol/codes'
+import type * as frames from './protocol/frames'
+import * as realtime from './realtime'
+import type * as typedEvents from './typed-events'
+import type * as types from './types'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    realtime: Realtime
-  }
-  interface FastifyRequest {
-    /** Who the handshake authenticated as; set on the plugin's endpoints only. */
-    realtimeIdentity: Identity | null
+    realtime: realtime.Realtime<
+      typedEvents.DeclaredOrDefault<fastifyRealtime.ServerToClientEvents>,
+      typedEvents.DeclaredOrDefault<fastifyRealtime.ClientToServerEvents>
+    >
   }
 }
 
-/** The composition root: resolve options, build the parts, decorate, add hooks. */
-async function realtimePlugin (fastify: FastifyInstance, rawOptions: RealtimeOptions): Promise<void> {
-  const options = resolveOptions(rawOptions)
-
-  if (options.jwt !== undefined) {
-    // The app's verifier would be used and these options (another secret, an audience) dropped unseen.
-    if (fastify.hasDecorator('jwt')) throw invalidOption('jwt', 'left out when @fastify/jwt is already registered: its verifier is used, so configure it there')
-    await fastify.register(fastifyJwt, options.jwt)
-  }
-  const jwt = fastify.hasDecorator('jwt') ? fastify.jwt : undefined
-  if (options.auth.required && jwt === undefined) {
-    throw invalidOption('jwt', 'set (or @fastify/jwt registered before fastify-realtime) unless auth.required is false')
-  }
-
-  const log = fastify.log
-  const bus = options.bus ?? (options.redis === undefined ? new MemoryBus() : new RedisBus({ redis: options.redis, prefix: options.redisPrefix }))
-  const hub = new Hub(bus, log, options.clusterRequestTimeout)
-  const gateway: Gateway = {
-    hub,
-    rooms: new RoomAccess(hub, options),
-    handlers: new EventHandlers(log),
-    authenticator: new Authenticator(jwt, options.auth, log),
-    options,
-    log,
-    stats: { slowConsumerDisconnects: 0 }
-  }
-  const socketIo = options.socketio === false ? undefined : createSocketIo(gateway, options.socketio)
-  fastify.decorate('realtime', new Realtime(gateway, socketIo?.io))
-  fastify.decorateRequest('realtimeIdentity', null)
-
-  const ownsWebsocketPlugin = (options.ws !== false || options.socketio !== false) && !fastify.hasDecorator('websocketServer')
-  if (ownsWebsocketPlugin) {
-    await fastify.register(fastifyWebsocket, {
-      options: { maxPayload: options.maxPayload, maxFragments: MAX_MESSAGE_FRAGMENTS, perMessageDeflate: false, clientTracking: false, handleProtocols: selectSubprotocol }
-    })
-  } else if (fastify.hasDecorator('websocketServer')) {
-    guardSubprotocols(fastify.websocketServer.options)
-  }
-
-  // Tokens and engine.io session ids reach the app's request log on routes that are not the
-  // plugin's too (a mistyped path, any 404): the redaction covers the app's whole log.
-  redactCredentialsInAppLogs(fastify)
-  // The endpoints live in their own context so their hooks and error handler apply to them and to
-  // nothing else of the app.
-  await fastify.register(async function realtimeEndpoints (instance) {
-    instance.setErrorHandler(sendHandshakeError)
-    const checkOrigin = options.allowedOrigins === undefined ? undefined : createOriginCheck(options.allowedOrigins)
-    const throttle = options.connectionRateLimit === false ? undefined : await createHandshakeThrottle(instance, options.connectionRateLimit)
-    const handshakeChecks: onRequestAsyncHookHandler[] = []
-    if (checkOrigin !== undefined) handshakeChecks.push(checkOrigin)
-    if (throttle !== undefined) handshakeChecks.push(throttle)
-    if (options.ws !== false) registerWsRoute(instance, gateway, options.ws.path, handshakeChecks, ownsWebsocketPlugin)
-    if (socketIo !== undefined) registerEngineRoutes(instance, socketIo, { checkOrigin, throttle }, ownsWebsocketPlugin)
-  })
-
-  try {
-    await hub.start()
-  } catch (err) {
-    if (options.bus === undefined) await bus.close()
-    throw err
-  }
-  const stopHeartbeat = startHeartbeat(hub, options.heartbeatInterval)
-  fastify.addHook('preClose', async () => {
-    stopHeartbeat()
-    await closeAllConnections(hub, options.closeTimeout)
-    // Then whatever Socket.IO still holds: sessions that never joined the namespace, other namespaces.
-    await socketIo?.io.close()
-  })
-  fastify.addHook('onClose', async () => {
-    // A bus the app passed in is the app's to close.
-    if (options.bus === undefined) await bus.close()
-  })
+/** The plugin: register it with `app.register(realtime, options)`. */
+function fastifyRealtime (fastify: FastifyInstance, options: options.RealtimeOptions): Promise<void> {
+  return realtimePlugin(fastify, options)
 }
 
-/**
- * Refused handshakes answer with a JSON body carrying the wire code (`UNAUTHORIZED`, `RATE_LIMITED`,
- * …); an unexpected exception with a generic `INTERNAL` (see handshakeRefusal). Fastify's own 4xx
- * errors go on to its error handler.
- */
-async function sendHandshakeError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const refusal = handshakeRefusal(error, request.log)
-  if (refusal === undefined) throw error
-  if (refusal.statusCode === 401) reply.header('www-authenticate', 'Bearer')
-  await reply.code(refusal.statusCode).send(refusal.toHttpBody())
+// Types only: the values are assigned below, where Node's ESM loader can read their names.
+// A namespace merged with the plugin is how `export =` carries named exports and types.
+declare namespace fastifyRealtime {
+  /**
+   * The events the server sends, declared by the app as Socket.IO users declare them:
+   * `declare module 'fastify-realtime' { interface ServerToClientEvents { 'order:shipped': (data: { id: string }) => void } }`.
+   * Once declared, `app.realtime`, `to()`, `except()`, `toUser()` and `client.to()` take only these.
+   * The same interface types a socket.io-client `Socket<ServerToClientEvents, ClientToServerEvents>`
+   * and `createClient<ServerToClientEvents, ClientToServerEvents>()`.
+   */
+  // Empty until the app declares its events.
+  export interface ServerToClientEvents {}
+  /**
+   * The events clients send, with their acks: `'chat:send': (data: D, ack: (res: R) => void) => void`.
+   * Once declared, `app.realtime.on(event, handler)` takes only these, types `data` and requires
+   * the handler's result to be `R`.
+   */
+  // Empty until the app declares its events.
+  export interface ClientToServerEvents {}
+
+  export const fastifyRealtime: typeof import('./index')
+  export { fastifyRealtime as default }
+
+  export import Realtime = realtime.Realtime
+  export import BroadcastOperator = broadcastOperator.BroadcastOperator
+  export import MemoryBroker = memoryBus.MemoryBroker
+  export import MemoryBus = memoryBus.MemoryBus
+  export import RedisBus = redisBus.RedisBus
+  export import RealtimeError = errors.RealtimeError
+  export import RealtimeConfigError = errors.RealtimeConfigError
+  export const WIRE_ERRORS: typeof errors.WIRE_ERRORS
+  export const CLOSE_CODES: typeof errors.CLOSE_CODES
+  export const CLOSE_CODE_TABLE: typeof codes.CLOSE_CODE_TABLE
+  export const reconnectRule: typeof codes.reconnectRule
+  export const WS_SUBPROTOCOL: typeof token.WS_SUBPROTOCOL
+  export const BEARER_SUBPROTOCOL_PREFIX: typeof token.BEARER_SUBPROTOCOL_PREFIX
+  export const redactTokenFromUrl: typeof redactLog.redactTokenFromUrl
+
+  export type RealtimeClient<ServerEvents extends typedEvents.EventsMap = typedEvents.DeclaredOrDefault<ServerToClientEvents>> = realtimeClient.RealtimeClient<ServerEvents>
+  export type EventHandler<Data = unknown> = eventHandlers.EventHandler<Data, typedEvents.DeclaredOrDefault<ServerToClientEvents>>
+  export type TypedSocketIoServer<ServerEvents extends typedEvents.EventsMap, ClientEvents extends typedEvents.EventsMap> = realtime.TypedSocketIoServer<ServerEvents, ClientEvents>
+  export type EventsMap = typedEvents.EventsMap
+  export type DefaultEventsMap = typedEvents.DefaultEventsMap
+  export type DeclaredOrDefault<Events extends EventsMap> = typedEvents.DeclaredOrDefault<Events>
+  export type EventNames<Events extends EventsMap> = typedEvents.EventNames<Events>
+  export type EventData<Events extends EventsMap, E extends keyof Events> = typedEvents.EventData<Events, E>
+  export type EventAck<Events extends EventsMap, E extends keyof Events> = typedEvents.EventAck<Events, E>
+  export type Bus = bus.Bus
+  export type BusNode = bus.BusNode
+  export type BusStatus = bus.BusStatus
+  export type EnvelopeListener = bus.EnvelopeListener
+  export type Envelope = envelope.Envelope
+  export type EmitEnvelope = envelope.EmitEnvelope
+  export type EmitTarget = envelope.EmitTarget
+  export type Selection = envelope.Selection
+  export type RoutedEnvelope = envelope.RoutedEnvelope
+  export type NodeEnvelope = envelope.NodeEnvelope
+  export type ClusterQuery = envelope.ClusterQuery
+  export type QueryAnswers = envelope.QueryAnswers
+  export type RedisBusOptions = redisBus.RedisBusOptions
+  export type RedisClient = redisConnections.RedisClient
+  export type RedisConnectionOption = redisConnections.RedisConnectionOption
+  export type WireErrorCode = errors.WireErrorCode
+  export type ReconnectRule = codes.ReconnectRule
+  export type RealtimeOptions = options.RealtimeOptions
+  export type AuthOptions = options.AuthOptions
+  export type RateLimit = options.RateLimit
+  export type OriginPolicy = options.OriginPolicy
+  export type SocketIoOptions = options.SocketIoOptions
+  export type ClientFrame = frames.ClientFrame
+  export type ServerFrame = frames.ServerFrame
+  export type FrameId = frames.FrameId
+  export type WelcomePayload = frames.WelcomePayload
+  export type Room = types.Room
+  export type ConnectionId = types.ConnectionId
+  export type NodeId = types.NodeId
+  export type TransportName = types.TransportName
+  export type RealtimeUser = types.RealtimeUser
+  export type DefaultRealtimeUser = types.DefaultRealtimeUser
+  export type Identity = types.Identity
 }
 
-const fastifyRealtime = fp(realtimePlugin, { fastify: '5.x', name: 'fastify-realtime' })
+// Sets what Fastify reads (skip-override, name, version range) and `default`/`fastifyRealtime` on the function.
+fp(fastifyRealtime, { fastify: '5.x', name: 'fastify-realtime' })
 
-export default fastifyRealtime
-export { fastifyRealtime }
-export { Realtime } from './realtime'
-export { BroadcastOperator } from './hub/broadcast-operator'
-export type { RealtimeClient } from './hub/realtime-client'
-export type { EventHandler } from './hub/event-handlers'
-export type { Bus, BusNode, BusStatus, EnvelopeListener } from './bus/bus'
-export type { Envelope, EmitEnvelope, EmitTarget, Selection, RoutedEnvelope, NodeEnvelope, ClusterQuery, QueryAnswers } from './bus/envelope'
-export { MemoryBroker, MemoryBus } from './bus/memory-bus'
-export { RedisBus, type RedisBusOptions } from './bus/redis-bus'
-export type { RedisClient, RedisConnectionOption } from './bus/redis-connections'
-export { RealtimeError, RealtimeConfigError, WIRE_ERRORS, CLOSE_CODES, type WireErrorCode } from './errors'
-export { CLOSE_CODE_TABLE, reconnectRule, type ReconnectRule } from './protocol/codes'
-export type { RealtimeOptions, AuthOptions, RateLimit, OriginPolicy, SocketIoOptions } from './options'
-export type { ClientFrame, ServerFrame, FrameId, WelcomePayload } from './protocol/frames'
-export { WS_SUBPROTOCOL, BEARER_SUBPROTOCOL_PREFIX } from './auth/token'
-export { redactTokenFromUrl } from './auth/redact-log'
-export type { Room, ConnectionId, NodeId, TransportName, RealtimeUser, Identity } from './types'
+// Node's ESM loader finds a CommonJS module's named exports by reading its source (cjs-module-lexer),
+// not by running it: it finds them in this object literal of plain identifiers, which then goes onto the plugin.
+const { Realtime } = realtime
+const { BroadcastOperator } = broadcastOperator
+const { MemoryBroker, MemoryBus } = memoryBus
+const { RedisBus } = redisBus
+const { RealtimeError, RealtimeConfigError, WIRE_ERRORS, CLOSE_CODES } = errors
+const { CLOSE_CODE_TABLE, reconnectRule } = codes
+const { WS_SUBPROTOCOL, BEARER_SUBPROTOCOL_PREFIX } = token
+const { redactTokenFromUrl } = redactLog
+module.exports = {
+  fastifyRealtime,
+  Realtime,
+  BroadcastOperator,
+  MemoryBroker,
+  MemoryBus,
+  RedisBus,
+  RealtimeError,
+  RealtimeConfigError,
+  WIRE_ERRORS,
+  CLOSE_CODES,
+  CLOSE_CODE_TABLE,
+  reconnectRule,
+  WS_SUBPROTOCOL,
+  BEARER_SUBPROTOCOL_PREFIX,
+  redactTokenFromUrl
+}
+Object.assign(fastifyRealtime, module.exports)
 
-// CommonJS: `require('fastify-realtime')` returns the plugin itself, carrying every named export.
-module.exports = Object.assign(fastifyRealtime, exports)
+export = fastifyRealtime

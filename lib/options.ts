@@ -5,6 +5,7 @@ import { resolvePrefix } from './bus/redis-channels'
 import { checkRedisOption, type RedisConnectionOption } from './bus/redis-connections'
 import { MAX_TIMER_DELAY } from './protocol/timer-bounds'
 import { invalidOption } from './errors'
+import { refuseUnknownOptions } from './option-names'
 import type { RealtimeClient } from './hub/realtime-client'
 import type { RateLimit } from './throttle/rate-limit'
 
@@ -69,9 +70,15 @@ export interface SocketIoOptions extends EnginePassThroughOptions {
   connectTimeout?: number
 }
 
+/**
+ * @fastify/jwt's options, whose `secret` may be typed undefined as `process.env.JWT_SECRET` is: a
+ * missing secret is refused at register time, naming `jwt.secret`.
+ */
+export type JwtOptions = Omit<FastifyJWTOptions, 'secret'> & { secret: FastifyJWTOptions['secret'] | undefined }
+
 export interface RealtimeOptions {
   /** Options for @fastify/jwt. Omit when the app registered @fastify/jwt itself. */
-  jwt?: FastifyJWTOptions
+  jwt?: JwtOptions
   auth?: AuthOptions
   /** The raw WebSocket JSON endpoint, or false to disable it. */
   ws?: { path?: string } | false
@@ -154,13 +161,26 @@ export interface ResolvedSocketIoOptions extends Readonly<EnginePassThroughOptio
   readonly connectTimeout: number
 }
 
+/** Every option of RealtimeOptions, and what Fastify itself passes a plugin along with them. */
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'jwt', 'auth', 'ws', 'socketio', 'bus', 'redis', 'redisPrefix', 'clusterRequestTimeout', 'allowedOrigins',
+  'connectionRateLimit', 'messageRateLimit', 'maxBadFrames', 'heartbeatInterval', 'maxPayload',
+  'maxRoomsPerConnection', 'maxBufferedBytes', 'closeTimeout', 'autoJoin', 'canJoin',
+  'prefix', 'logLevel', 'logSerializers'
+])
+const AUTH_OPTION_NAMES: ReadonlySet<string> = new Set(['required', 'userId', 'requireExpiry', 'trusted'])
+const WS_OPTION_NAMES: ReadonlySet<string> = new Set(['path'])
+const RATE_LIMIT_OPTION_NAMES: ReadonlySet<string> = new Set(['max', 'timeWindow'])
+
 const isAuthenticated = (user: RealtimeUser | null): boolean => user !== null
 const subjectOf = (payload: RealtimeUser): string | number | undefined => payload.sub
 
 /** Validates options once and returns them frozen with defaults filled in. Throws a coded error naming the bad option. */
 export function resolveOptions (options: RealtimeOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object')
-  const auth = options.auth ?? {}
+  refuseUnknownOptions('', options, OPTION_NAMES)
+  const auth = optionalObject('auth', options.auth) ?? {}
+  refuseUnknownOptions('auth.', auth, AUTH_OPTION_NAMES)
   return Object.freeze({
     jwt: resolveJwt(options.jwt),
     auth: Object.freeze({
@@ -198,17 +218,22 @@ function resolveJwt (jwt: RealtimeOptions['jwt']): ResolvedOptions['jwt'] {
   // a CONNECT packet or a refresh frame) are verified without it, so a revocation check there would
   // silently never run.
   if (optionalObject('jwt', jwt)?.trusted !== undefined) throw invalidOption('jwt.trusted', 'left out: it is not called for realtime tokens; use auth.trusted(payload)')
-  return jwt
+  if (jwt === undefined) return undefined
+  // Refused here rather than by @fastify/jwt's assertion, so an unset JWT_SECRET reads as what it is.
+  if (jwt.secret === undefined || jwt.secret === null || jwt.secret === '') throw invalidOption('jwt.secret', 'set (a secret, a key pair or a key-fetching function): is JWT_SECRET unset?')
+  return { ...jwt, secret: jwt.secret }
 }
 
 function resolveWs (ws: RealtimeOptions['ws']): ResolvedOptions['ws'] {
   if (ws === false) return false
-  const path = optionalObject('ws', ws)?.path ?? DEFAULT_WS_PATH
+  const given = optionalObject('ws', ws) ?? {}
+  refuseUnknownOptions('ws.', given, WS_OPTION_NAMES)
+  const path = given.path ?? DEFAULT_WS_PATH
   if (typeof path !== 'string' || !path.startsWith('/')) throw invalidOption('ws.path', 'a path starting with "/"')
   return Object.freeze({ path })
 }
 
-const SOCKETIO_OPTION_NAMES = new Set([
+const SOCKETIO_OPTION_NAMES: ReadonlySet<string> = new Set([
   'path', 'namespace', 'transports', 'maxHttpBufferSize', 'pingInterval', 'pingTimeout', 'upgradeTimeout', 'connectTimeout',
   'allowRequest', 'allowUpgrades', 'cookie', 'cors', 'httpCompression'
 ])
@@ -219,9 +244,7 @@ function resolveSocketIo (socketio: RealtimeOptions['socketio'], inherited: { ma
   const given = optionalObject('socketio', socketio) ?? {}
   // Options we do not pass on (adapter, parser, perMessageDeflate, allowEIO3, …) would break the
   // shared rooms or the security defaults; refuse them rather than ignore them silently.
-  for (const name of Object.keys(given)) {
-    if (!SOCKETIO_OPTION_NAMES.has(name)) throw invalidOption(`socketio.${name}`, `one of the supported options (${[...SOCKETIO_OPTION_NAMES].join(', ')})`)
-  }
+  refuseUnknownOptions('socketio.', given, SOCKETIO_OPTION_NAMES)
   const path = given.path ?? DEFAULT_SOCKETIO_PATH
   // engine.io serves `${path}/`; a trailing slash in the option is the same path.
   const trimmedPath = typeof path === 'string' ? path.replace(/\/+$/, '') : ''
@@ -284,6 +307,7 @@ function resolveRateLimit (name: string, value: RateLimit | false | undefined, f
   if (value === false) return false
   if (value === undefined) return Object.freeze({ ...fallback })
   if (typeof value !== 'object' || value === null) throw invalidOption(name, 'an object { max, timeWindow } or false')
+  refuseUnknownOptions(`${name}.`, value, RATE_LIMIT_OPTION_NAMES)
   return Object.freeze({
     max: positiveInteger(`${name}.max`, value.max, undefined),
     timeWindow: duration(`${name}.timeWindow`, value.timeWindow, undefined)

@@ -3,30 +3,45 @@ import type { BusStatus } from './bus/bus'
 import { invalidArgument } from './errors'
 import type { Gateway } from './gateway'
 import { BroadcastOperator, userTarget } from './hub/broadcast-operator'
-import type { EventHandler } from './hub/event-handlers'
+import type { EventHandler, TypedEventHandler } from './hub/event-handlers'
 import { isValidRoomName, ROOM_NAME_RULE } from './protocol/names'
+import type { DataArgs, DefaultEventsMap, EventNames, EventsMap } from './typed-events'
 import type { NodeId, Room } from './types'
+
+/**
+ * `app.realtime.io`: Socket.IO's `Server` typed with the app's event maps once it declared them
+ * (Socket.IO's order: the events it listens to, then the events it emits), the plain `Server` until then.
+ */
+export type TypedSocketIoServer<ServerEvents extends EventsMap, ClientEvents extends EventsMap> =
+  DefaultEventsMap extends ServerEvents & ClientEvents ? SocketIoServer : SocketIoServer<ClientEvents, ServerEvents>
+
+/** Event names `on()` takes without a declared map: any, with `data` typed by the handler's own type argument. */
+type LooseEventName<ClientEvents extends EventsMap> = DefaultEventsMap extends ClientEvents ? string : never
 
 /**
  * The server API, decorated as `app.realtime`. Everything acts on, or answers for, the whole
  * cluster: queries (`count`, `roomSize`, `isUserConnected`, `connectedUsers`) ask every live node
  * about its own clients, never waiting for a node that has stopped and at most
  * `clusterRequestTimeout` for one that is alive but silent.
+ *
+ * `ServerEvents` and `ClientEvents` are the app's `ServerToClientEvents` and `ClientToServerEvents`
+ * (declared on 'fastify-realtime'); left undeclared, any event name and data are accepted.
  */
-export class Realtime {
+export class Realtime<ServerEvents extends EventsMap = DefaultEventsMap, ClientEvents extends EventsMap = DefaultEventsMap> {
   /**
    * The Socket.IO server (undefined with `socketio: false`), as an escape hatch. In the realtime
    * namespace, `io.to(room).emit(event, data)` and `socket.join(room)` go through the shared rooms;
    * see docs/socketio.md for what stays Socket.IO-only.
    */
-  readonly io: SocketIoServer | undefined
+  readonly io: TypedSocketIoServer<ServerEvents, ClientEvents> | undefined
   private readonly gateway: Gateway
-  private readonly everyone: BroadcastOperator
+  private readonly everyone: BroadcastOperator<ServerEvents>
 
   constructor (gateway: Gateway, io?: SocketIoServer) {
-    this.io = io
+    // The transports build an untyped Server: the event maps exist only in the app's types.
+    this.io = io as TypedSocketIoServer<ServerEvents, ClientEvents> | undefined
     this.gateway = gateway
-    this.everyone = new BroadcastOperator(gateway.hub)
+    this.everyone = new BroadcastOperator<ServerEvents>(gateway.hub)
   }
 
   /** This node's id, as carried on bus envelopes. */
@@ -35,28 +50,28 @@ export class Realtime {
   }
 
   /** Sends an event to every client on every node. Resolves false if the bus could not take it. */
-  emit (event: string, data?: unknown): Promise<boolean> {
-    return this.everyone.emit(event, data)
+  emit<E extends EventNames<ServerEvents>> (event: E, ...args: DataArgs<ServerEvents, E>): Promise<boolean> {
+    return this.everyone.emit(event, ...args)
   }
 
   /** Selects members of these rooms; chain `.to()`, `.except()`, then `.emit()`. */
-  to (rooms: Room | readonly Room[]): BroadcastOperator {
+  to (rooms: Room | readonly Room[]): BroadcastOperator<ServerEvents> {
     return this.everyone.to(rooms)
   }
 
   /** Selects every client except members of these rooms. */
-  except (rooms: Room | readonly Room[]): BroadcastOperator {
+  except (rooms: Room | readonly Room[]): BroadcastOperator<ServerEvents> {
     return this.everyone.except(rooms)
   }
 
   /** The same as `to()`; reads better before `join()`, `leave()` and `disconnect()`. */
-  in (rooms: Room | readonly Room[]): BroadcastOperator {
+  in (rooms: Room | readonly Room[]): BroadcastOperator<ServerEvents> {
     return this.everyone.in(rooms)
   }
 
   /** Selects every connection of one user; their `event` frames carry no `room`. */
-  toUser (userId: string | number): BroadcastOperator {
-    return new BroadcastOperator(this.gateway.hub, userTarget(userId))
+  toUser (userId: string | number): BroadcastOperator<ServerEvents> {
+    return new BroadcastOperator<ServerEvents>(this.gateway.hub, userTarget(userId))
   }
 
   /** Disconnects every connection of one user, on every node. */
@@ -64,8 +79,14 @@ export class Realtime {
     return this.toUser(userId).disconnect()
   }
 
-  /** Handles a client event; the handler's return value (or resolved value) is the client's ack. */
-  on<Data = unknown>(event: string, handler: EventHandler<Data>): this {
+  /**
+   * Handles a client event; the handler's return value (or resolved value) is the client's ack.
+   * With a declared `ClientToServerEvents`, only its events are taken, `data` is typed and the
+   * result must be the ack; without one, `on<Data>(event, handler)` types `data` as the app says.
+   */
+  on<E extends EventNames<ClientEvents>> (event: E, handler: TypedEventHandler<ClientEvents, ServerEvents, E>): this
+  on<Data = unknown> (event: LooseEventName<ClientEvents>, handler: EventHandler<Data, ServerEvents>): this
+  on (event: string, handler: EventHandler<never, ServerEvents>): this {
     this.gateway.handlers.on(event, handler as EventHandler)
     return this
   }

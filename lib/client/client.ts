@@ -5,7 +5,7 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 import { ABNORMAL_CLOSE_CODE, NORMAL_CLOSE_CODE, UNAUTHORIZED_CLOSE_CODE } from './close-codes'
 import { RealtimeClientError, type CloseDetails } from './errors'
 import {
-  type DefaultEventsMap, type EventAck, type EventData, type EventNames, type EventsMap,
+  type DataArgs, type DefaultEventsMap, type EventAck, type EventNames, type EventsMap,
   type LifecycleEvents, type LifecycleListener, type ServerEventListener
 } from './events'
 import { handleInbound, type InboundHandlers } from './inbound'
@@ -17,10 +17,6 @@ import { SocketSession } from './socket-session'
 import { readToken, subprotocolsFor, type TokenRead } from './token'
 
 type ClientFrameWithoutId = ClientFrame extends infer F ? F extends ClientFrame ? Omit<F, 'id'> : never : never
-
-/** `data` may be left out when the event's data type accepts undefined. */
-type DataArgs<Events extends EventsMap, E extends keyof Events> =
-  undefined extends EventData<Events, E> ? [data?: EventData<Events, E>] : [data: EventData<Events, E>]
 
 /** Server event names a listener can take: lifecycle names are the client's own. */
 type ServerEventName<Events extends EventsMap> = Exclude<EventNames<Events>, keyof LifecycleEvents>

@@ -48,29 +48,9 @@ export interface LifecycleEvents {
   reconnect: ReconnectEvent
   reconnect_failed: ReconnectFailedEvent
   /** `error` frames not tied to a request, unreadable server frames, a failing token provider. */
-  error: Error
+  error: RealtimeClientError
 }
 
-/**
- * Event maps are typed as in Socket.IO: each event name maps to a handler signature.
- * Server events: `{ 'order:status_updated': (data: { status: string }) => void }`.
- * Client events: `{ 'chat:send': (data: { text: string }) => { id: string } }` — the return type is the ack.
- */
-export type EventsMap = object
-
-/** What an untyped client accepts: any event name, data and ack of unknown type. */
-export type DefaultEventsMap = Record<string, (data: unknown) => unknown>
-
-export type EventNames<Events extends EventsMap> = keyof Events & string
-
-export type EventData<Events extends EventsMap, E extends keyof Events> =
-  Events[E] extends (data: infer Data, ...rest: never[]) => unknown ? Data : unknown
-
-export type EventAck<Events extends EventsMap, E extends keyof Events> =
-  Events[E] extends (...args: never[]) => infer Ack ? Awaited<Ack> : unknown
-
-/** A server event listener; `room` is the room the event was sent to, absent for broadcasts and direct sends. */
-export type ServerEventListener<Events extends EventsMap, E extends keyof Events> =
-  (data: EventData<Events, E>, room: Room | undefined) => void
+export type { EventsMap, DefaultEventsMap, EventNames, EventData, EventAck, DataArgs, ServerEventListener } from '../typed-events'
 
 export type LifecycleListener<E extends keyof LifecycleEvents> = (event: LifecycleEvents[E]) => void

@@ -1,6 +1,7 @@
 import type { EmitTarget, Selection } from '../bus/envelope'
 import { invalidArgument } from '../errors'
 import { isConnectionId, isJoinableRoom, isServerEventName, JOINABLE_ROOM_RULE, SERVER_EVENT_NAME_RULE } from '../protocol/names'
+import type { DataArgs, DefaultEventsMap, EventNames, EventsMap } from '../typed-events'
 import { USER_ROOM_PREFIX, userRoom, type Room } from '../types'
 
 export type RoomChange = 'join' | 'leave'
@@ -21,8 +22,9 @@ type SelectionGuard = (selection: Selection) => void
  * resolves true once the bus took it for the other nodes, false when the bus could not (this
  * node's connections have been served either way); none rejects. Rooms are room names: a
  * connection id (`$c:…`) is refused, since no node could tell it from an empty room.
+ * `Events` (the app's `ServerToClientEvents`, once declared) types what `emit()` accepts.
  */
-export class BroadcastOperator {
+export class BroadcastOperator<Events extends EventsMap = DefaultEventsMap> {
   private readonly sink: BroadcastSink
   private readonly target: EmitTarget
   private readonly guard: SelectionGuard | undefined
@@ -34,21 +36,21 @@ export class BroadcastOperator {
   }
 
   /** Narrows to members of these rooms (a union when called more than once). */
-  to (rooms: Room | readonly Room[]): BroadcastOperator {
-    return new BroadcastOperator(this.sink, { ...this.target, rooms: [...this.target.rooms, ...roomList('to', rooms)] }, this.guard)
+  to (rooms: Room | readonly Room[]): BroadcastOperator<Events> {
+    return new BroadcastOperator<Events>(this.sink, { ...this.target, rooms: [...this.target.rooms, ...roomList('to', rooms)] }, this.guard)
   }
 
   /** The same as `to()`; reads better before `join`, `leave` and `disconnect`. */
-  in (rooms: Room | readonly Room[]): BroadcastOperator {
+  in (rooms: Room | readonly Room[]): BroadcastOperator<Events> {
     return this.to(rooms)
   }
 
   /** Leaves out members of these rooms. */
-  except (rooms: Room | readonly Room[]): BroadcastOperator {
-    return new BroadcastOperator(this.sink, { ...this.target, except: [...this.target.except, ...roomList('except', rooms)] }, this.guard)
+  except (rooms: Room | readonly Room[]): BroadcastOperator<Events> {
+    return new BroadcastOperator<Events>(this.sink, { ...this.target, except: [...this.target.except, ...roomList('except', rooms)] }, this.guard)
   }
 
-  emit (event: string, data?: unknown): Promise<boolean> {
+  emit<E extends EventNames<Events>> (event: E, ...[data]: DataArgs<Events, E>): Promise<boolean> {
     if (!isServerEventName(event)) throw invalidArgument('event', SERVER_EVENT_NAME_RULE)
     this.guard?.(this.target)
     return this.sink.emit(this.target, event, data)

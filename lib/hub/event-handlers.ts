@@ -1,10 +1,19 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { RealtimeConfigError, RealtimeError, invalidArgument } from '../errors'
 import { HANDLER_EVENT_NAME_RULE, isHandlerEventName } from '../protocol/names'
+import type { DefaultEventsMap, EventAck, EventData, EventsMap } from '../typed-events'
 import type { RealtimeClient } from './realtime-client'
 
 /** Handles one client event; what it returns (or resolves to) becomes the client's ack. */
-export type EventHandler<Data = unknown> = (data: Data, client: RealtimeClient) => unknown
+export type EventHandler<Data = unknown, ServerEvents extends EventsMap = DefaultEventsMap> =
+  (data: Data, client: RealtimeClient<ServerEvents>) => unknown
+
+/**
+ * The handler of a declared client event: `data` as declared, and a result that must be the ack
+ * the client's `ack` callback takes (or a promise of it).
+ */
+export type TypedEventHandler<ClientEvents extends EventsMap, ServerEvents extends EventsMap, E extends keyof ClientEvents> =
+  (data: EventData<ClientEvents, E>, client: RealtimeClient<ServerEvents>) => EventAck<ClientEvents, E> | Promise<EventAck<ClientEvents, E>>
 
 /** The server's handlers for client events, one per event name. */
 export class EventHandlers {

@@ -1,8 +1,12 @@
+import type { DataArgs, DefaultEventsMap, EventNames, EventsMap } from '../typed-events'
 import type { ConnectionId, RealtimeUser, Room, TransportName } from '../types'
 import type { BroadcastOperator } from './broadcast-operator'
 
-/** A connected client as handlers and hooks see it, whatever transport it used. */
-export interface RealtimeClient {
+/**
+ * A connected client as handlers and hooks see it, whatever transport it used. `ServerEvents`
+ * (the app's `ServerToClientEvents`, once declared) types what `emit()` and `to().emit()` accept.
+ */
+export interface RealtimeClient<ServerEvents extends EventsMap = DefaultEventsMap> {
   readonly id: ConnectionId
   /** The verified token payload, or null for an anonymous client. */
   readonly user: RealtimeUser | null
@@ -13,9 +17,9 @@ export interface RealtimeClient {
   join (room: Room): void
   leave (room: Room): void
   /** Sends an event to this client only. */
-  emit (event: string, data?: unknown): void
+  emit<E extends EventNames<ServerEvents>> (event: E, ...[data]: DataArgs<ServerEvents, E>): void
   /** Selects members of these rooms on every node, this client excluded. */
-  to (rooms: Room | readonly Room[]): BroadcastOperator
+  to (rooms: Room | readonly Room[]): BroadcastOperator<ServerEvents>
   /** Closes the connection (ws: 1000; Socket.IO: server-side disconnect). */
   disconnect (): void
 }
