@@ -126,7 +126,8 @@ t.test('other namespaces keep plain Socket.IO behaviour', async (t) => {
   const admin = ioServer(server.app).of('/admin')
   admin.on('connection', (socket) => { void socket.join('ops') })
   const { client: ws } = await connect(server.wsUrl, { token: server.token(1) })
-  const io = await ioOpen(t, server.httpUrl, { namespace: '/admin' })
+  // Every namespace authenticates with the plugin's rules.
+  const io = await ioOpen(t, server.httpUrl, { namespace: '/admin', token: server.token(2) })
   admin.to('ops').emit('alert', 'disk')
   t.equal(await io.next('alert'), 'disk')
   t.equal(await server.app.realtime.roomSize('ops'), 0, 'the hub never saw the room')
