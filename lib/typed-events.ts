@@ -31,6 +31,15 @@ export type EventAck<Events extends EventsMap, E extends keyof Events> =
     ? Response
     : Events[E] extends (...args: never[]) => infer Ack ? Awaited<Ack> : unknown
 
+/**
+ * What a server handler of a client event must return (or resolve to): the declared ack, or
+ * anything for an event declared without one (whatever it returns, nobody waits for it).
+ */
+export type HandlerResult<Events extends EventsMap, E extends keyof Events> =
+  ParametersOf<Events[E]> extends [unknown, (response: infer Response, ...rest: never[]) => unknown, ...unknown[]]
+    ? Response
+    : Events[E] extends (...args: never[]) => infer Ack ? ([Ack] extends [void] ? unknown : Awaited<Ack>) : unknown
+
 /** `data` may be left out when the event's data type accepts undefined. */
 export type DataArgs<Events extends EventsMap, E extends keyof Events> =
   undefined extends EventData<Events, E> ? [data?: EventData<Events, E>] : [data: EventData<Events, E>]

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { RealtimeConfigError, RealtimeError, invalidArgument } from '../errors'
 import { HANDLER_EVENT_NAME_RULE, isHandlerEventName } from '../protocol/names'
-import type { DefaultEventsMap, EventAck, EventData, EventsMap } from '../typed-events'
+import type { DefaultEventsMap, EventData, EventsMap, HandlerResult } from '../typed-events'
 import type { RealtimeClient } from './realtime-client'
 
 /** Handles one client event; what it returns (or resolves to) becomes the client's ack. */
@@ -13,7 +13,7 @@ export type EventHandler<Data = unknown, ServerEvents extends EventsMap = Defaul
  * the client's `ack` callback takes (or a promise of it).
  */
 export type TypedEventHandler<ClientEvents extends EventsMap, ServerEvents extends EventsMap, E extends keyof ClientEvents> =
-  (data: EventData<ClientEvents, E>, client: RealtimeClient<ServerEvents>) => EventAck<ClientEvents, E> | Promise<EventAck<ClientEvents, E>>
+  (data: EventData<ClientEvents, E>, client: RealtimeClient<ServerEvents>) => HandlerResult<ClientEvents, E> | Promise<HandlerResult<ClientEvents, E>>
 
 /** The server's handlers for client events, one per event name. */
 export class EventHandlers {
