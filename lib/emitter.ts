@@ -20,8 +20,11 @@ import type { Room } from './types'
 const CLOSE_TIMEOUT_MS = 1_000
 
 export interface EmitterOptions {
-  /** A Redis URL, ioredis options, or an ioredis Redis or Cluster instance (which `close()` leaves open). */
-  redis: RedisConnectionOption
+  /**
+   * A Redis URL, ioredis options, or an ioredis Redis or Cluster instance (which `close()` leaves
+   * open). Typed to take `process.env.REDIS_URL` as it is: an unset one is refused, naming `redis`.
+   */
+  redis: RedisConnectionOption | undefined
   /** The cluster's `redisPrefix` (default 'fastify-realtime'). */
   prefix?: string
 }
@@ -45,6 +48,7 @@ export interface Emitter<ServerEvents extends EventsMap = DeclaredOrDefault<Serv
 
 export function createEmitter<ServerEvents extends EventsMap = DeclaredOrDefault<ServerToClientEvents>> (options: EmitterOptions): Emitter<ServerEvents> {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object with a "redis" option')
+  if (options.redis === undefined) throw invalidOption('redis', 'set (a Redis URL, ioredis options or an ioredis instance): is REDIS_URL unset?')
   const channels = new RedisChannels(resolvePrefix('prefix', options.prefix))
   const { client, owned } = openCommandConnection(checkRedisOption('redis', options.redis))
   // Without this listener ioredis would print every failed reconnection attempt; emit() reports them as false.

@@ -39,3 +39,8 @@ t.test('Fastify\'s own register options are not taken for unknown ones', async (
   await app.register(realtime, { jwt: { secret: 's' }, logLevel: 'warn' } as RealtimeOptions).ready()
   t.ok(app.realtime)
 })
+
+t.test('createEmitter with an unset REDIS_URL fails naming redis', async (t) => {
+  const { createEmitter } = await import('../lib/emitter')
+  t.throws(() => createEmitter({ redis: process.env.FASTIFY_REALTIME_UNSET_VARIABLE }), { code: 'FST_REALTIME_INVALID_OPTION', message: /option "redis" must be set/ })
+})

@@ -39,9 +39,9 @@ export async function packPackage (): Promise<PackedPackage> {
 }
 
 /** Type-checks a project of test/types (copied next to the packed package); resolves with tsc's output. */
-export async function typeCheck (packed: PackedPackage, project: string): Promise<{ ok: boolean, output: string }> {
+export async function typeCheck (packed: PackedPackage, project: string, extraArgs: string[] = []): Promise<{ ok: boolean, output: string }> {
   try {
-    const { stdout } = await run(process.execPath, [TSC, '-p', join(packed.dir, 'types', project)], { cwd: packed.dir, timeout: 120_000 })
+    const { stdout } = await run(process.execPath, [TSC, '-p', join(packed.dir, 'types', project), ...extraArgs], { cwd: packed.dir, timeout: 120_000 })
     return { ok: true, output: stdout }
   } catch (err) {
     return { ok: false, output: (err as { stdout?: string }).stdout ?? String(err) }
