@@ -37,6 +37,22 @@ module.exports = Object.freeze({
   LATENCY_LOAD: 0.5,
   LATENCY_MS: 2_000,
 
+  /**
+   * Scale check (`--scale`, its own sessions): one node holding SCALE_CLIENTS connections, all in
+   * room `all`, connected in SCALE_STEPS equal steps with memory sampled after GC at each; then
+   * one emit per turn to all of them for SCALE_MEASURE_MS. Every process stays under the
+   * 20,000 file descriptors a process may hold here.
+   */
+  SCALE_CLIENTS: 15_000,
+  SCALE_STEPS: 3,
+  SCALE_MEASURE_MS: 2_000,
+  /** Reconnect storm: this many clients connected, all dropped at once and reconnected at once. */
+  STORM_CLIENTS: 5_000,
+  /** Time allowed for every storm client to be back (each refused or reset attempt is retried). */
+  STORM_TIMEOUT_MS: 60_000,
+  /** Hard stop for `--scale` runs, which do not count against BUDGET_MS. */
+  SCALE_BUDGET_MS: 600_000,
+
   /** The event every server emits: its data, with the sequence number and intended send time added. */
   PAYLOAD_TEXT: 'order 1234 shipped, tracking number 1Z999AA10123456784'
 })

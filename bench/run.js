@@ -4,7 +4,7 @@ const os = require('node:os')
 const path = require('node:path')
 const config = require('./config')
 const { TARGETS } = require('./targets')
-const { runSession } = require('./lib/session')
+const { runSession, runScaleSession } = require('./lib/session')
 const { startRedis } = require('./lib/redis')
 const { buildResults, renderMarkdown } = require('./lib/report')
 const { renderChart } = require('./lib/chart')
@@ -17,22 +17,28 @@ const { priorityRaised, raiseSessionPriority, restoreSessionPriority } = require
  *
  * Options: --runs N (default config.RUNS), --only id,id (a subset of targets; ratios need the
  * baseline in the subset too), --no-write (print only), --profile (each server process writes a
- * V8 CPU profile to bench/results/tmp/profiles/, for Chrome DevTools or `node bench/profile.js`).
+ * V8 CPU profile to bench/results/tmp/profiles/, for Chrome DevTools or `node bench/profile.js`),
+ * --scale (the scale check instead: 15,000 connections on one node and the reconnect storm, for
+ * the one-node targets, in sessions of their own; written to bench/results/scale.{json,md} and
+ * between the bench:scale markers of bench/README.md).
  */
 
 const RESULTS_DIR = path.join(__dirname, 'results')
 const PROFILE_DIR = path.join(RESULTS_DIR, 'tmp', 'profiles')
 const README = path.join(__dirname, 'README.md')
-const TABLE_START = '<!-- bench:latest:start -->'
-const TABLE_END = '<!-- bench:latest:end -->'
+const OUTPUTS = {
+  default: { name: 'latest', title: 'Latest bench results', start: '<!-- bench:latest:start -->', end: '<!-- bench:latest:end -->', chart: true },
+  scale: { name: 'scale', title: 'Latest scale check', start: '<!-- bench:scale:start -->', end: '<!-- bench:scale:end -->', chart: false }
+}
 
 function parseArgs (argv) {
-  const args = { runs: config.RUNS, only: null, write: true, profile: false }
+  const args = { runs: config.RUNS, only: null, write: true, profile: false, scale: false }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') args.runs = Number(argv[++i])
     else if (argv[i] === '--only') args.only = argv[++i].split(',')
     else if (argv[i] === '--no-write') args.write = false
     else if (argv[i] === '--profile') args.profile = true
+    else if (argv[i] === '--scale') args.scale = true
     else throw new Error(`unknown argument ${argv[i]}`)
   }
   if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs takes a positive integer')
@@ -57,16 +63,17 @@ function summaryLine (metrics) {
 }
 
 function writeOutputs (document) {
+  const output = OUTPUTS[document.kind]
   fs.mkdirSync(RESULTS_DIR, { recursive: true })
   const markdown = renderMarkdown(document)
-  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(document, null, 2)}\n`)
-  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.md'), `# Latest bench results\n\n${markdown}`)
-  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.svg'), renderChart(document))
+  fs.writeFileSync(path.join(RESULTS_DIR, `${output.name}.json`), `${JSON.stringify(document, null, 2)}\n`)
+  fs.writeFileSync(path.join(RESULTS_DIR, `${output.name}.md`), `# ${output.title}\n\n${markdown}`)
+  if (output.chart) fs.writeFileSync(path.join(RESULTS_DIR, `${output.name}.svg`), renderChart(document))
   const readme = fs.readFileSync(README, 'utf8')
-  const start = readme.indexOf(TABLE_START)
-  const end = readme.indexOf(TABLE_END)
+  const start = readme.indexOf(output.start)
+  const end = readme.indexOf(output.end)
   if (start !== -1 && end > start) {
-    fs.writeFileSync(README, `${readme.slice(0, start + TABLE_START.length)}\n${markdown}\n${readme.slice(end)}`)
+    fs.writeFileSync(README, `${readme.slice(0, start + output.start.length)}\n${markdown}\n${readme.slice(end)}`)
   }
   return markdown
 }
@@ -81,8 +88,13 @@ async function main () {
   })
   const started = Date.now()
   const machine = describeMachine()
-  let active = TARGETS.filter((t) => t.pending === undefined && (args.only === null || args.only.includes(t.id)))
-  const listed = TARGETS.filter((t) => args.only === null || args.only.includes(t.id) || t.pending !== undefined)
+  // The scale check runs the one-node targets only, each in a session of its own.
+  const kind = args.scale ? 'scale' : 'default'
+  const budgetMs = args.scale ? config.SCALE_BUDGET_MS : config.BUDGET_MS
+  const session = args.scale ? runScaleSession : runSession
+  const eligible = TARGETS.filter((t) => !args.scale || t.nodes === 1)
+  let active = eligible.filter((t) => t.pending === undefined && (args.only === null || args.only.includes(t.id)))
+  const listed = eligible.filter((t) => args.only === null || args.only.includes(t.id) || t.pending !== undefined)
   const rounds = []
   const failures = []
   let redis = null
@@ -100,7 +112,7 @@ async function main () {
   try {
     for (let round = 1; round <= args.runs; round++) {
       // A round is started only if one as long as the last still ends within the budget.
-      if (Date.now() - started + lastRoundMs > config.BUDGET_MS) {
+      if (Date.now() - started + lastRoundMs > budgetMs) {
         skippedRounds = args.runs - round + 1
         break
       }
@@ -110,8 +122,8 @@ async function main () {
       for (const target of active) {
         const sessionStart = Date.now()
         try {
-          results[target.id] = await runSession(target, context)
-          if (target.id === 'ws-bare') context.latencyRate = config.LATENCY_LOAD * results[target.id].single.emitsPerSecond
+          results[target.id] = await session(target, context)
+          if (target.id === 'ws-bare' && !args.scale) context.latencyRate = config.LATENCY_LOAD * results[target.id].single.emitsPerSecond
           console.log(`round ${round} ${target.id} (${((Date.now() - sessionStart) / 1000).toFixed(1)} s): ${summaryLine(results[target.id])}`)
         } catch (err) {
           failures.push({ round, target: target.id, error: err.message })
@@ -127,8 +139,9 @@ async function main () {
   }
   machine.loadAverageAtEnd = os.loadavg().map((load) => Math.round(load * 100) / 100)
   machine.benchPriorityRaised = priorityRaised()
-  const { BUDGET_MS, ...sizes } = config
+  const { BUDGET_MS, SCALE_BUDGET_MS, ...sizes } = config
   const document = buildResults({
+    kind,
     targets: listed,
     rounds,
     failures,

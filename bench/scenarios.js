@@ -7,6 +7,9 @@ const config = require('./config')
  * so for memory and latency a ratio below 1 is better.
  */
 
+const SCALE = `${config.SCALE_CLIENTS.toLocaleString('en')} connections`
+
+/** `group`: 'scale' rows are measured only by `--scale` runs; the rest by the default run. */
 const SCENARIOS = Object.freeze([
   { id: 'burst', label: `Burst fan-out: ${config.FANOUT_CLIENTS.toLocaleString('en')} clients, ${config.BURST} emits/turn`, unit: 'msgs/s', better: 'higher' },
   { id: 'single', label: `Single emits: ${config.FANOUT_CLIENTS.toLocaleString('en')} clients, 1 emit/turn`, unit: 'msgs/s', better: 'higher' },
@@ -16,7 +19,14 @@ const SCENARIOS = Object.freeze([
   { id: 'memoryHeap', label: 'Heap per idle connection (5,000, after GC)', unit: 'bytes', better: 'lower' },
   { id: 'memoryRss', label: 'RSS per idle connection (5,000, after GC)', unit: 'bytes', better: 'lower' },
   { id: 'latencyP50', label: `Latency p50 at ${config.LATENCY_LOAD * 100}% of bare ws's single-emit max`, unit: 'ms', better: 'lower' },
-  { id: 'latencyP99', label: `Latency p99 at ${config.LATENCY_LOAD * 100}% of bare ws's single-emit max`, unit: 'ms', better: 'lower' }
+  { id: 'latencyP99', label: `Latency p99 at ${config.LATENCY_LOAD * 100}% of bare ws's single-emit max`, unit: 'ms', better: 'lower' },
+  // The scale check (`--scale`): its own sessions, its own results document.
+  { id: 'scaleHeap', label: `Heap per connection at ${SCALE}, after GC`, unit: 'bytes', better: 'lower', group: 'scale' },
+  { id: 'scaleRss', label: `RSS per connection at ${SCALE}, after GC`, unit: 'bytes', better: 'lower', group: 'scale' },
+  { id: 'scaleFanout', label: `Fan-out to one room of ${SCALE}, 1 emit/turn`, unit: 'msgs/s', better: 'higher', group: 'scale' },
+  { id: 'scaleBurst', label: `Burst fan-out to one room of ${SCALE}, ${config.BURST} emits/turn`, unit: 'msgs/s', better: 'higher', group: 'scale' },
+  { id: 'stormHalf', label: `Reconnect storm: ${config.STORM_CLIENTS.toLocaleString('en')} clients dropped and reconnecting at once, time until half are back`, unit: 'ms', better: 'lower', group: 'scale' },
+  { id: 'storm', label: `Reconnect storm: ${config.STORM_CLIENTS.toLocaleString('en')} clients dropped and reconnecting at once, time until all are back`, unit: 'ms', better: 'lower', group: 'scale' }
 ])
 
 /** Baseline and plugin target compared side by side; `nodes` says which scenarios apply. */

@@ -24,9 +24,10 @@ function pairedRatios (rounds, field) {
 }
 
 /** `rounds[i][targetId]` is that round's metrics of a target (or absent if it failed or was skipped). */
-function buildResults ({ targets, rounds, failures, machine, config, startedAt, durationMs, skippedRounds }) {
+function buildResults ({ kind = 'default', targets, rounds, failures, machine, config, startedAt, durationMs, skippedRounds }) {
+  const scenarios = SCENARIOS.filter((s) => (s.group ?? 'default') === kind)
   const results = {}
-  for (const scenario of SCENARIOS) {
+  for (const scenario of scenarios) {
     results[scenario.id] = {}
     for (const target of targets) {
       const values = rounds.map((round) => round[target.id]?.[scenario.id]?.value).filter((v) => v !== undefined)
@@ -38,13 +39,15 @@ function buildResults ({ targets, rounds, failures, machine, config, startedAt, 
         cell.generatorCpu = summarise(details.map((m) => m.generatorCpu)).median
         cell.perServerCpuSecond = summarise(details.map((m) => m.perServerCpuSecond))
       }
+      if (details[0].retries !== undefined) cell.retries = summarise(details.map((m) => m.retries))
+      if (details[0].listenOverflows !== undefined) cell.listenOverflows = summarise(details.map((m) => m.listenOverflows))
       if (details[0].ratePerSecond !== undefined) cell.offeredEmitsPerSecond = summarise(details.map((m) => m.ratePerSecond)).median
       results[scenario.id][target.id] = cell
     }
   }
   const ratios = pairedRatios(rounds, 'value')
   const efficiencyRatios = pairedRatios(rounds, 'perServerCpuSecond')
-  const goals = GOALS.map((goal) => {
+  const goals = GOALS.filter((goal) => scenarios.some((s) => s.id === goal.scenario)).map((goal) => {
     const target = targets.find((t) => t.id === goal.plugin)
     const ratio = ratios[goal.plugin]?.[goal.scenario]
     let status
@@ -54,6 +57,7 @@ function buildResults ({ targets, rounds, failures, machine, config, startedAt, 
     return { ...goal, ratio: ratio ?? null, status }
   })
   return {
+    kind,
     startedAt,
     durationMs,
     machine,
@@ -61,7 +65,7 @@ function buildResults ({ targets, rounds, failures, machine, config, startedAt, 
     runs: rounds.length,
     skippedRounds,
     targets: targets.map(({ id, label, role, baseline, nodes, pending }) => ({ id, label, role, baseline: baseline ?? null, nodes, pending: pending ?? null })),
-    scenarios: SCENARIOS,
+    scenarios,
     results,
     ratios,
     efficiencyRatios,
@@ -141,8 +145,43 @@ function machineLine (machine) {
     `bench processes ${machine.benchPriorityRaised ? 'ran at nice -10' : 'could not raise their priority'}`
 }
 
+function trailer (document) {
+  const lines = []
+  if (document.skippedRounds > 0) lines.push(`**${document.skippedRounds} round(s) skipped to stay within the time budget.**`, '')
+  for (const failure of document.failures) {
+    lines.push(`**Failed:** ${failure.round === 0 ? 'before the first round' : `round ${failure.round}`}, ${failure.target}: ${failure.error}`, '')
+  }
+  return lines
+}
+
+/** The scale check (`--scale`): one node at 15,000 connections and the reconnect storm. */
+function renderScaleMarkdown (document) {
+  const labelOf = (id) => document.targets.find((t) => t.id === id)?.label ?? id
+  const retries = Object.entries(document.results.storm ?? {})
+    .map(([id, cell]) => `${labelOf(id)} ${cell.retries.median} (${cell.retries.min}–${cell.retries.max})`)
+  const lines = [
+    `Scale check of ${document.startedAt} — ${document.runs} rounds (median, min–max in brackets), ${(document.durationMs / 1000).toFixed(0)} s in all.`,
+    '',
+    `Machine: ${machineLine(document.machine)}.`,
+    '',
+    '### One node at scale',
+    '',
+    pairTable(document, PAIRS.filter((p) => p.nodes === 1), 1),
+    ''
+  ]
+  const overflows = Object.entries(document.results.storm ?? {})
+    .map(([id, cell]) => `${labelOf(id)} ${cell.listenOverflows.median} (${cell.listenOverflows.min}–${cell.listenOverflows.max})`)
+  if (retries.length > 0) {
+    lines.push(`Storm: handshakes refused or reset and made again (median per round, min–max): ${retries.join('; ')}. ` +
+      `Connections the kernel dropped from a full listen queue during the storm (TcpExt ListenOverflows, whole machine; each costs its client a SYN retransmission, 1 s or more): ${overflows.join('; ')}.`, '')
+  }
+  lines.push(...efficiencyTable(document), '', ...trailer(document))
+  return lines.join('\n')
+}
+
 /** The results as markdown: the side-by-side tables, the goals, how it was measured. */
 function renderMarkdown (document) {
+  if (document.kind === 'scale') return renderScaleMarkdown(document)
   const single = PAIRS.filter((p) => p.nodes === 1)
   const double = PAIRS.filter((p) => p.nodes === 2)
   const rate = Object.values(document.results.latencyP99 ?? {})[0]?.offeredEmitsPerSecond
@@ -167,11 +206,7 @@ function renderMarkdown (document) {
     ''
   ]
   if (rate !== undefined) lines.push(`Latency: one emit per turn to 1,000 clients at ${rate.toFixed(1)} emits/s (the same offered rate for every target), measured from each event's intended send time.`, '')
-  lines.push(...efficiencyTable(document), '')
-  if (document.skippedRounds > 0) lines.push(`**${document.skippedRounds} round(s) skipped to stay within the time budget.**`, '')
-  for (const failure of document.failures) {
-    lines.push(`**Failed:** ${failure.round === 0 ? 'before the first round' : `round ${failure.round}`}, ${failure.target}: ${failure.error}`, '')
-  }
+  lines.push(...efficiencyTable(document), '', ...trailer(document))
   return lines.join('\n')
 }
 

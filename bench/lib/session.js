@@ -1,4 +1,5 @@
 'use strict'
+const fs = require('node:fs')
 const path = require('node:path')
 const config = require('../config')
 const { Child } = require('./child')
@@ -15,6 +16,8 @@ const GENERATOR = path.join(__dirname, '..', 'load', 'generator.js')
 const CONNECT_TIMEOUT_MS = 60_000
 const STARTUP_TIMEOUT_MS = 20_000
 const MEMBERS_PER_ROOM = config.ROOM_CLIENTS / config.ROOMS
+/** Time the server gets to handle a mass close before the next step of the scale check. */
+const SETTLE_MS = 1_500
 
 function cpuSeconds (from, to) {
   return (to.user - from.user + to.system - from.system) / 1e6
@@ -164,4 +167,78 @@ async function twoNodeScenarios (servers, generator, targets) {
   return { rooms2n: await throughput(servers, generator, { rooms: manyRooms(), burst: config.BURST, members: MEMBERS_PER_ROOM }) }
 }
 
-module.exports = { runSession }
+/**
+ * The scale check, in a session of its own (`--scale`): SCALE_CLIENTS connections on one node, all
+ * in `all`, connected in equal steps with memory sampled after GC at each (0 included); then one
+ * emit per turn to all of them; then every client is closed, STORM_CLIENTS connect afresh, and
+ * the storm drops them all at once and times their reconnecting at once.
+ */
+async function runScaleSession (target, context) {
+  const server = startServer(target, 0, {}, context.profileDir)
+  const generator = new Child(GENERATOR, { label: 'generator', execArgv: profileArgs(context.profileDir, `generator-for-${target.id}`) })
+  try {
+    const [info] = await withTimeout(Promise.all([server.ready]), STARTUP_TIMEOUT_MS, `${target.id} startup`)
+    await withTimeout(generator.ready, STARTUP_TIMEOUT_MS, 'generator startup')
+    const targets = [{ port: info.port, ...target.client }]
+    const metrics = {}
+
+    const step = config.SCALE_CLIENTS / config.SCALE_STEPS
+    const connections = [0]
+    const samples = [await server.call('memory')]
+    for (let i = 0; i < config.SCALE_STEPS; i++) {
+      await connectAll(generator, targets, 'scale', i * step, (i + 1) * step)
+      connections.push((i + 1) * step)
+      samples.push(await server.call('memory'))
+    }
+    metrics.scaleHeap = { value: slope(connections, samples.map((s) => s.heapUsed)), heapUsed: samples.at(-1).heapUsed }
+    metrics.scaleRss = { value: slope(connections, samples.map((s) => s.rss)), rss: samples.at(-1).rss }
+
+    for (const [id, burst] of [['scaleFanout', 1], ['scaleBurst', config.BURST]]) {
+      const spec = { rooms: ['all'], burst, members: config.SCALE_CLIENTS }
+      await emitAndCount([server], generator, { ...spec, durationMs: config.WARMUP_MS })
+      metrics[id] = await emitAndCount([server], generator, { ...spec, durationMs: config.SCALE_MEASURE_MS })
+    }
+    await checkNoneDropped(generator)
+
+    // Down to STORM_CLIENTS fresh connections, with the server done closing the old ones.
+    await generator.call('dropAll')
+    await sleep(SETTLE_MS)
+    await server.call('memory')
+    await connectAll(generator, targets, 'scale', 0, config.STORM_CLIENTS)
+    await sleep(SETTLE_MS)
+    await server.call('memory')
+    const overflowsBefore = listenOverflows()
+    const storm = await generator.call('storm', { targets, timeoutMs: config.STORM_TIMEOUT_MS }, config.STORM_TIMEOUT_MS + 5_000)
+    if (storm.connected !== config.STORM_CLIENTS) {
+      throw new Error(`storm: only ${storm.connected} of ${config.STORM_CLIENTS} clients came back: ${storm.errors.join('; ')}`)
+    }
+    metrics.storm = { value: storm.elapsedUs / 1000, retries: storm.retries, listenOverflows: listenOverflows() - overflowsBefore }
+    metrics.stormHalf = { value: storm.halfUs / 1000 }
+    await checkNoneDropped(generator)
+    return metrics
+  } finally {
+    await generator.call('close').catch(() => {})
+    await Promise.all([generator, server].map((child) => child.stop()))
+  }
+}
+
+/**
+ * The kernel's count of connections dropped because a listen queue was full (TcpExt
+ * ListenOverflows, for the whole network namespace: other work on the machine counts too).
+ */
+function listenOverflows () {
+  try {
+    const lines = fs.readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((line) => line.startsWith('TcpExt:'))
+    const names = lines[0].split(/\s+/)
+    const values = lines[1].split(/\s+/)
+    return Number(values[names.indexOf('ListenOverflows')])
+  } catch {
+    return NaN
+  }
+}
+
+function sleep (ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+module.exports = { runSession, runScaleSession }

@@ -113,8 +113,68 @@ function connect ({ targets, layout, from, to, concurrency, timeoutMs }) {
   })
 }
 
+/** Closes every client on purpose (the server is not blamed for these closes). */
+function dropAll () {
+  const count = clients.length
+  for (const client of clients) client.drop()
+  clients.length = 0
+  return { dropped: count }
+}
+
+/**
+ * The reconnect storm: every client is dropped at once, then every one reconnects at once with
+ * the token it had, with no limit on handshakes in flight. An attempt the server refused or reset
+ * is made again at once, up to MAX_STORM_ATTEMPTS per client. Resolves with the time from the drop
+ * until every client was admitted again (or at the deadline, with how many were).
+ */
+const MAX_STORM_ATTEMPTS = 10
+
+function storm ({ targets, timeoutMs }) {
+  const tokens = clients.map((client) => client.token)
+  return new Promise((resolve) => {
+    const startUs = nowUs()
+    dropAll()
+    const errors = []
+    const backUs = new Float64Array(tokens.length)
+    let connected = 0
+    let retries = 0
+    let gaveUp = 0
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      const elapsedUs = nowUs() - startUs
+      const [halfUs] = connected === 0 ? [elapsedUs] : quantiles(backUs, connected, [0.5])
+      resolve({ clients: tokens.length, connected, retries, gaveUp, elapsedUs, halfUs, errors })
+    }
+    const timer = setTimeout(() => {
+      errors.push(`${tokens.length - connected - gaveUp} clients not back after ${timeoutMs} ms`)
+      finish()
+    }, timeoutMs)
+    const open = (token, attempt) => {
+      clients.push(new RawClient(sink, { ...targets[0], token }, (error) => {
+        if (done) return
+        if (error === null) backUs[connected++] = nowUs() - startUs
+        else if (attempt < MAX_STORM_ATTEMPTS) {
+          retries++
+          open(token, attempt + 1)
+          return
+        } else {
+          gaveUp++
+          if (errors.length < MAX_REPORTED_ERRORS) errors.push(error)
+        }
+        if (connected + gaveUp === tokens.length) finish()
+      }))
+    }
+    for (const token of tokens) open(token, 1)
+  })
+}
+
 serveCommands({
   connect,
+  dropAll,
+  storm,
   arm: ({ latency }) => {
     sink.arm(latency)
     return { cpu: process.cpuUsage() }

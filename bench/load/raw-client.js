@@ -264,6 +264,13 @@ class RawClient {
   close () {
     this.socket.destroy()
   }
+
+  /** Closes the connection on purpose: not counted as a client the server disconnected. */
+  drop () {
+    this.ready = false
+    this.settled = true
+    this.socket.destroy()
+  }
 }
 
 module.exports = { RawClient }
