@@ -1,5 +1,6 @@
 'use strict'
-// Starts two nodes on ports 3001 and 3002 as separate processes over one Redis; Ctrl-C stops both.
+// Starts two nodes as separate processes over one Redis, on PORT and PORT + 1 (default 3001 and
+// 3002); Ctrl-C stops both.
 const { spawn } = require('node:child_process')
 const path = require('node:path')
 
@@ -8,7 +9,13 @@ if (!process.env.REDIS_URL) {
   process.exit(1)
 }
 
-const nodes = [['node-a', 3001], ['node-b', 3002]].map(([name, port]) => spawn(process.execPath, [path.join(__dirname, 'node.js')], {
+const basePort = Number(process.env.PORT ?? 3001)
+if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65534) {
+  console.error(`PORT must be a port number below 65535 (the second node takes PORT + 1), not ${process.env.PORT}`)
+  process.exit(1)
+}
+
+const nodes = [['node-a', basePort], ['node-b', basePort + 1]].map(([name, port]) => spawn(process.execPath, [path.join(__dirname, 'node.js')], {
   env: { ...process.env, NODE_NAME: name, PORT: String(port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   stdio: 'inherit'
 }))

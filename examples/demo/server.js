@@ -6,6 +6,9 @@ const realtime = require('fastify-realtime')
 const { registerDemoPage } = require('./page')
 
 const DEMO_SECRET = 'demo-secret-change-me-in-production'
+// The printed client line names `ws` by its path here: pasted in another directory, a bare
+// require('ws') would find no such package.
+const WS_MODULE = require.resolve('ws')
 
 async function start ({ port = 3000, host = '127.0.0.1', logLevel = 'info', secret = DEMO_SECRET } = {}) {
   const app = Fastify({ logger: { level: logLevel } })
@@ -48,8 +51,8 @@ fastify-realtime demo: open ${address}/ in a browser.
 A token for user "demo-user" (valid 1 hour):
   ${token}
 
-Paste this in another terminal to connect, join order:1 and print what arrives:
-  node -e "const ws=new (require('ws'))('${url}',{headers:{authorization:'Bearer ${token}'}});ws.on('open',()=>ws.send(JSON.stringify({type:'join',room:'order:1',id:'1'})));ws.on('message',(m)=>console.log(String(m)))"
+Paste this in another terminal (any directory) to connect, join order:1 and print what arrives:
+  node -e "const ws=new (require(${JSON.stringify(WS_MODULE).replace(/"/g, "'")}))('${url}',{headers:{authorization:'Bearer ${token}'}});ws.on('open',()=>ws.send(JSON.stringify({type:'join',room:'order:1',id:'1'})));ws.on('message',(m)=>console.log(String(m)))"
 
 Then ship the order and watch the client (and the page, if it joined order:1) receive it:
   curl -X POST ${address}/orders/1/ship
@@ -64,8 +67,22 @@ if (require.main === module) {
     host: process.env.HOST ?? '127.0.0.1',
     logLevel: process.env.LOG_LEVEL ?? 'info',
     secret: process.env.JWT_SECRET ?? DEMO_SECRET
-  }).then(({ address, token }) => printInstructions(address, token), (err) => {
+  }).then(({ app, address, token }) => {
+    printInstructions(address, token)
+    stopWithParent(app)
+  }, (err) => {
     console.error(err)
     process.exit(1)
   })
+}
+
+/**
+ * Closes the server on SIGINT/SIGTERM, and when `npm run demo` is stopped: npm's shell then dies
+ * without passing the signal on, and the server would keep running with its port bound.
+ */
+function stopWithParent (app) {
+  const parent = process.ppid
+  const stop = () => { app.close().then(() => process.exit(0), () => process.exit(1)) }
+  process.once('SIGINT', stop).once('SIGTERM', stop)
+  setInterval(() => { if (process.ppid !== parent) stop() }, 500).unref()
 }

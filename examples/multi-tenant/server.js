@@ -4,8 +4,8 @@
 // A user (token claim `org`) joins their organisation's room on connect and may join its project
 // rooms only, so nothing emitted in one tenant can reach another.
 const Fastify = require('fastify')
-// The package's types describe its ES default export; in CommonJS `require` returns the plugin itself.
-const realtime = /** @type {typeof import('fastify-realtime').default} */ (/** @type {unknown} */ (require('fastify-realtime')))
+// `require` returns the plugin itself, and its types say so.
+const realtime = require('fastify-realtime')
 const EVENTS = require('./events')
 
 /** @typedef {import('./event-map').ServerEvents} ServerEvents */
