@@ -42,12 +42,20 @@ export class RealtimeConfigError extends Error {
   }
 }
 
+/**
+ * "must be a function"; a rule that says what the value must not be ("not the user: room of another
+ * user") reads "must not be …" rather than "must be not …".
+ */
+function mustBe (expected: string): string {
+  return expected.startsWith('not ') ? `must not be ${expected.slice('not '.length)}` : `must be ${expected}`
+}
+
 export function invalidOption (name: string, expected: string): RealtimeConfigError {
-  return new RealtimeConfigError('FST_REALTIME_INVALID_OPTION', `fastify-realtime: option "${name}" must be ${expected}`)
+  return new RealtimeConfigError('FST_REALTIME_INVALID_OPTION', `fastify-realtime: option "${name}" ${mustBe(expected)}`)
 }
 
 export function invalidArgument (name: string, expected: string): RealtimeConfigError {
-  return new RealtimeConfigError('FST_REALTIME_INVALID_ARGUMENT', `fastify-realtime: ${name} must be ${expected}`)
+  return new RealtimeConfigError('FST_REALTIME_INVALID_ARGUMENT', `fastify-realtime: ${name} ${mustBe(expected)}`)
 }
 
 /** An option the plugin does not know; `suggestion` is the known option a typo most likely meant. */

@@ -44,3 +44,15 @@ t.test('createEmitter with an unset REDIS_URL fails naming redis', async (t) => 
   const { createEmitter } = await import('../lib/emitter')
   t.throws(() => createEmitter({ redis: process.env.FASTIFY_REALTIME_UNSET_VARIABLE }), { code: 'FST_REALTIME_INVALID_OPTION', message: /option "redis" must be set/ })
 })
+
+t.test('refusals read as sentences: "must not be", and the reserved names listed', async (t) => {
+  const { invalidArgument } = await import('../lib/errors')
+  t.equal(invalidArgument('room', 'not the user: room of another user').message, 'fastify-realtime: room must not be the user: room of another user')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(realtime, { jwt: { secret: 's' } })
+  t.throws(() => app.realtime.on('connect', () => undefined), {
+    code: 'FST_REALTIME_INVALID_ARGUMENT',
+    message: /^fastify-realtime: event must be a non-empty string of at most 100 characters without control characters, and none of the reserved names connect, connect_error, /
+  })
+})

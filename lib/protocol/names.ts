@@ -39,7 +39,7 @@ export function isJoinableRoom (value: unknown): value is string {
   return isValidRoomName(value) && !value.startsWith(RESERVED_NAME_PREFIX)
 }
 
-export const JOINABLE_ROOM_RULE = `${ROOM_NAME_RULE}, not starting with "${RESERVED_NAME_PREFIX}" (reserved for the plugin: connection ids)`
+export const JOINABLE_ROOM_RULE = `${ROOM_NAME_RULE}, and not starting with "${RESERVED_NAME_PREFIX}" (the plugin's own names, such as connection ids)`
 
 export function isValidEventName (value: unknown): value is string {
   return isCleanName(value, MAX_EVENT_NAME_LENGTH)
@@ -74,14 +74,14 @@ export function isServerEventName (value: unknown): value is string {
   return isValidEventName(value) && !RESERVED_SERVER_EVENTS.has(value)
 }
 
-export const SERVER_EVENT_NAME_RULE = `${EVENT_NAME_RULE}, other than a reserved name (${[...RESERVED_SERVER_EVENTS].join(', ')})`
+export const SERVER_EVENT_NAME_RULE = `${EVENT_NAME_RULE}, and none of the reserved names ${[...RESERVED_SERVER_EVENTS].join(', ')}`
 
 /** An event name an `on()` handler may take: valid, and not a message of Socket.IO's, the plugin's or a client request. */
 export function isHandlerEventName (value: unknown): value is string {
   return isValidEventName(value) && !RESERVED_HANDLER_EVENTS.has(value)
 }
 
-export const HANDLER_EVENT_NAME_RULE = `${EVENT_NAME_RULE}, other than a reserved name (${[...RESERVED_HANDLER_EVENTS].join(', ')})`
+export const HANDLER_EVENT_NAME_RULE = `${EVENT_NAME_RULE}, and none of the reserved names ${[...RESERVED_HANDLER_EVENTS].join(', ')}`
 
 export function isValidFrameId (value: unknown): value is string | number {
   return (typeof value === 'string' && value.length <= MAX_FRAME_ID_LENGTH) || Number.isSafeInteger(value)
