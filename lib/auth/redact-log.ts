@@ -1,18 +1,10 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { pinoHooksOf, replacePinoHooks, type PinoHooks } from '../internals/pino'
 import { redactLogArguments } from './redact-log-arguments'
 import { redactCredentials } from './redact-url'
 
-/** pino's public symbol for its hooks (`hooks.logMethod` among them). */
-const HOOKS = Symbol.for('pino.hooks')
+// Marks the hooks this module installed, so registering twice does not redact twice.
 const INSTALLED = Symbol('fastify-realtime.redaction')
-
-type LogMethod = (...args: unknown[]) => void
-type LogMethodHook = (this: unknown, args: unknown[], method: LogMethod, level: number) => void
-
-interface PinoLike {
-  [HOOKS]?: { logMethod?: LogMethodHook, [INSTALLED]?: true }
-  level: string
-}
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
 
@@ -40,15 +32,15 @@ export function redactTokenFromUrl (url: string): string {
 export function redactCredentialsInAppLogs (instance: FastifyInstance): void {
   const log = instance.log
   if (log.child({}) === log) return // Fastify's logger when logging is off: nothing is written.
-  if (!hookPino(log as unknown as PinoLike)) wrapLogger(log)
+  if (!hookPino(log)) wrapLogger(log)
 }
 
-function hookPino (logger: PinoLike): boolean {
-  const hooks = logger[HOOKS]
-  if (typeof hooks !== 'object' || hooks === null || typeof logger.level !== 'string') return false
+function hookPino (logger: FastifyBaseLogger): boolean {
+  const hooks = pinoHooksOf(logger)
+  if (hooks === undefined) return false
   if (hooks[INSTALLED] === true) return true
   const appHook = hooks.logMethod
-  logger[HOOKS] = {
+  const redacting: PinoHooks = {
     ...hooks,
     [INSTALLED]: true,
     logMethod (args, method, level) {
@@ -57,9 +49,7 @@ function hookPino (logger: PinoLike): boolean {
       else appHook.call(this, redacted, method, level)
     }
   }
-  // pino builds each level's method with the hook when the level is set: have it rebuild them.
-  const level = logger.level
-  logger.level = level
+  replacePinoHooks(logger, redacting)
   return true
 }
 

@@ -1,7 +1,7 @@
-import { ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
 import type { FastifyRequest } from 'fastify'
 import type WebSocket from 'ws'
+import { forgetUpgradeHead } from '../internals/fastify-websocket'
+import { assignedResponse } from '../internals/node-http'
 
 /**
  * Lets the handshake's HTTP objects go once a WebSocket is accepted. @fastify/websocket keeps them
@@ -21,21 +21,8 @@ import type WebSocket from 'ws'
  */
 export function releaseHandshake (socket: WebSocket, request: FastifyRequest): void {
   socket.removeAllListeners('error')
-  // `_httpMessage` is where ServerResponse#assignSocket (called by @fastify/websocket) put the
-  // response; detachSocket is its inverse. Anything else there is not ours to touch.
+  // The response @fastify/websocket assigned to the TCP socket; detachSocket is assignSocket's inverse.
   const tcpSocket = request.raw.socket
-  const response = (tcpSocket as Socket & { _httpMessage?: unknown })._httpMessage
-  if (response instanceof ServerResponse && response.socket === tcpSocket) response.detachSocket(tcpSocket)
-  forgetUpgradeHead(request)
-}
-
-/**
- * @fastify/websocket keeps the upgrade's `head` under a private symbol; it only reads it during the
- * upgrade. Set to undefined rather than deleted, so the request keeps its shape (and its size).
- */
-function forgetUpgradeHead (request: FastifyRequest): void {
-  const raw = request.raw as unknown as Record<symbol, unknown>
-  for (const key of Object.getOwnPropertySymbols(raw)) {
-    if (key.description === 'ws-head') raw[key] = undefined
-  }
+  assignedResponse(tcpSocket)?.detachSocket(tcpSocket)
+  forgetUpgradeHead(request.raw)
 }

@@ -1,9 +1,5 @@
 import type { Socket as EngineSocket } from 'engine.io'
-
-/** engine.io keeps packets it could not write yet (a polling client between two polls) here. */
-interface EngineSocketInternals {
-  writeBuffer: unknown[]
-}
+import { markSessionClosing, queuedPacketCount } from '../../internals/engine-io'
 
 /**
  * How long what is queued for a session the server ends may take to reach its client. A polling
@@ -29,11 +25,11 @@ export function endSessionWhenWritten (conn: EngineSocket): void {
     if (conn.readyState === 'closing') setTimeout(endSessionNow, END_SESSION_GRACE_MS, conn).unref()
     return
   }
-  if ((conn as unknown as EngineSocketInternals).writeBuffer.length === 0) {
+  if (queuedPacketCount(conn) === 0) {
     conn.close(true)
     return
   }
-  conn.readyState = 'closing'
+  markSessionClosing(conn)
   // Both are made only when a session ends: no cost to idle sessions.
   const grace = setTimeout(endSessionNow, END_SESSION_GRACE_MS, conn)
   grace.unref()

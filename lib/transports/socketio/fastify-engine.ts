@@ -1,20 +1,9 @@
 import type { IncomingMessage } from 'node:http'
-import type { Duplex } from 'node:stream'
 import { Server } from 'engine.io'
 import type WebSocket from 'ws'
+import { engineQuery, hasEngineSession, startWebSocketSession } from '../../internals/engine-io'
 
-/**
- * The steps of engine.io's `handleUpgrade`, which cannot be used as a whole because
- * @fastify/websocket performs the upgrade. They are internal to engine.io, which is why
- * package.json pins engine.io to 6.6.x and the Socket.IO tests cover every transport mode.
- */
-interface EngineInternals {
-  /** Parses the query string into `req._query`. */
-  prepare (request: IncomingMessage): void
-  /** Starts a session on (or upgrades an existing session to) an open WebSocket. */
-  onWebSocket (request: IncomingMessage, socket: Duplex, websocket: WebSocket): void
-}
-
+// A request engine.io has parsed the query of (`engineQuery`), as `verify` expects it.
 type EngineRequest = Parameters<Server['handleRequest']>[0] & { _query: Record<string, string> }
 
 /** What an engine.io request is, as engine.io itself will read it; 'ambiguous' ones must be refused. */
@@ -39,7 +28,7 @@ export interface EngineRefusal {
 export class FastifyEngine extends Server {
   /** Whether `sid` names a session this server holds: such requests continue a session, they are no handshake. */
   hasSession (sid: unknown): boolean {
-    return typeof sid === 'string' && Object.hasOwn(this.clients, sid)
+    return typeof sid === 'string' && hasEngineSession(this, sid)
   }
 
   /**
@@ -54,14 +43,15 @@ export class FastifyEngine extends Server {
     const url = request.url ?? ''
     if (url.includes('#')) return 'ambiguous'
     let params: URLSearchParams
+    let query: Record<string, string | undefined>
     try {
       params = new URL(url, 'https://socket.io').searchParams
-      ;(this as unknown as EngineInternals).prepare(request)
+      query = engineQuery(this, request)
     } catch {
       return 'ambiguous'
     }
     if (ENGINE_QUERY_KEYS.some((key) => params.getAll(key).length > 1)) return 'ambiguous'
-    const sid = (request as EngineRequest)._query.sid
+    const sid = query.sid
     if ((sid ?? undefined) !== (fastifySid ?? undefined)) return 'ambiguous'
     // An empty sid is no sid to engine.io (a handshake).
     return sid !== undefined && sid !== '' && this.hasSession(sid) ? 'session' : 'handshake'
@@ -74,7 +64,8 @@ export class FastifyEngine extends Server {
    */
   async verifyUpgrade (request: IncomingMessage): Promise<EngineRefusal | undefined> {
     const engineRequest = request as EngineRequest
-    ;(this as unknown as EngineInternals).prepare(engineRequest)
+    // verify reads engine.io's parse of the query, made here as handleUpgrade would.
+    engineQuery(this, engineRequest)
     return await new Promise((resolve) => {
       this.verify(engineRequest, true, (code, context) => {
         if (code === undefined) {
@@ -90,6 +81,6 @@ export class FastifyEngine extends Server {
 
   /** What `handleUpgrade` does once it has upgraded: start a session, or upgrade one, on the WebSocket. */
   acceptWebSocket (request: IncomingMessage, websocket: WebSocket): void {
-    (this as unknown as EngineInternals).onWebSocket(request, request.socket, websocket)
+    startWebSocketSession(this, request, websocket)
   }
 }

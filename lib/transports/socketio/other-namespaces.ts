@@ -1,15 +1,11 @@
 import type { Namespace, Server, Socket } from 'socket.io'
 import type { Gateway } from '../../gateway'
+import { useFirst } from '../../internals/socket-io'
 import { connectError, endSessionAfterRefusal } from './connect-refusal'
 import { handshakeToken } from './handshake-token'
 import { markConnected } from './session-ledger'
 
 type Middleware = Parameters<Namespace['use']>[0]
-
-/** Socket.IO's middleware list of a namespace (private; package.json pins socket.io 4.8.x). */
-interface NamespaceInternals {
-  _fns?: Middleware[]
-}
 
 /**
  * Namespaces the plugin does not own (Socket.IO's default `/` when the realtime namespace is
@@ -29,11 +25,9 @@ export function guardOtherNamespaces (io: Server, gateway: Gateway, realtimeName
   }
   const guard = (namespace: Namespace): void => {
     if (namespace.name === realtimeNamespace) return
-    const internals = namespace as unknown as NamespaceInternals
     // First: a child of a dynamic namespace already has its parent's middlewares when Socket.IO
     // announces it, and none of the app's may see a client before it is authenticated.
-    if (Array.isArray(internals._fns)) internals._fns.unshift(authenticate)
-    else namespace.use(authenticate)
+    useFirst(namespace, authenticate)
     namespace.on('connection', onConnected)
   }
   // Socket.IO makes `/` with the server; every other namespace is announced as it is made.

@@ -1,4 +1,5 @@
 import type { Server as EngineServer, Socket as EngineSocket } from 'engine.io'
+import { webSocketBufferedBytes } from '../../internals/engine-io'
 import type { RateLimit } from '../../options'
 import { WindowCounter } from '../../throttle/window-counter'
 
@@ -32,11 +33,6 @@ interface EnginePacket {
   data?: string | Buffer | ArrayBuffer
   /** The hub's events carry their WebSocket frame, made once for every recipient. */
   options?: { wsPreEncodedFrame?: Buffer[] }
-}
-
-/** Over WebSocket, the ws socket engine.io's transport writes to (private in engine.io's types; pinned 6.6.x). */
-interface EngineTransport {
-  transport: { name: string, socket?: { bufferedAmount: number } }
 }
 
 /**
@@ -115,8 +111,7 @@ export function setLedgerOwner (conn: EngineSocket, owner: LedgerOwner): void {
 /** What waits for the session's client now, in bytes (what was queued plus, over WebSocket, ws's own backlog). */
 function backlogOf (conn: EngineSocket): number {
   const queued = ledgerOf(conn)?.queuedBytes ?? 0
-  const { transport } = conn as unknown as EngineTransport
-  return queued + (transport.name === 'websocket' ? transport.socket?.bufferedAmount ?? 0 : 0)
+  return queued + webSocketBufferedBytes(conn)
 }
 
 function onInboundPacket (this: EngineSocket, data: unknown): void {

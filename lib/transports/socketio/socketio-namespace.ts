@@ -1,6 +1,7 @@
 import type { Namespace, Socket } from 'socket.io'
 import { RealtimeError } from '../../errors'
 import type { Gateway } from '../../gateway'
+import { preConnectSockets } from '../../internals/socket-io'
 import { connectError, endSessionAfterRefusal } from './connect-refusal'
 import type { EventPacketEncoder } from './event-packet'
 import { handshakeToken } from './handshake-token'
@@ -52,11 +53,11 @@ export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePac
 /**
  * Whether a socket is still in the middlewares: neither connected nor refused (by a middleware of
  * the app's after ours, which leaves no other trace). Read from Socket.IO's own pending sockets
- * (private; package.json pins socket.io 4.8); should that ever go, a session stays refused rather
+ * (private, see internals/socket-io); should that ever go, a session stays refused rather
  * than open to the flood.
  */
 function isStillConnecting (namespace: Namespace, socket: Socket): boolean {
-  const pending = (namespace as unknown as { _preConnectSockets?: Map<string, Socket> })._preConnectSockets
+  const pending = preConnectSockets(namespace)
   return pending?.get(socket.id) === socket || (pending === undefined && !socket.connected)
 }
 

@@ -1,25 +1,12 @@
 import type { Duplex } from 'node:stream'
-import WebSocket from 'ws'
-
-interface FrameOptions {
-  fin: boolean
-  rsv1: boolean
-  opcode: number
-  mask: boolean
-  readOnly: boolean
-}
-
-// ws exports its Sender (the framing half of the protocol) but @types/ws does not declare it.
-const { Sender } = WebSocket as unknown as { Sender: { frame: (data: Buffer, options: FrameOptions) => Buffer[] } }
-
-const TEXT_FRAME: FrameOptions = { fin: true, rsv1: false, opcode: 0x1, mask: false, readOnly: false }
+import { frameTextParts } from '../../internals/ws'
 
 /**
  * A complete server-to-client text frame (header and payload in one buffer), made once and written
  * as-is to every recipient's socket instead of letting ws frame the same message per recipient.
  */
 export function frameText (text: string): Buffer {
-  const parts = Sender.frame(Buffer.from(text), TEXT_FRAME)
+  const parts = frameTextParts(Buffer.from(text))
   return parts.length === 1 ? parts[0] : Buffer.concat(parts)
 }
 
