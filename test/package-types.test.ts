@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { packPackage, ROOT, typeCheck, type PackedPackage } from './helpers/packed-package'
@@ -42,3 +42,20 @@ for (const [project, setup] of projects) {
     t.ok(ok, output)
   })
 }
+
+t.test('the declared values of the entry are exactly what require() returns', async (t) => {
+  // Read with the compiler, as a consumer's `require('fastify-realtime')` sees the declarations.
+  const ts = await import('typescript')
+  const file = join(packed.dir, 'types', 'entry-values.cts')
+  writeFileSync(file, "import realtime = require('fastify-realtime')\nexport = realtime\n")
+  const program = ts.createProgram([file], { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16, strict: true, noEmit: true, types: [] })
+  const checker = program.getTypeChecker()
+  const source = program.getSourceFile(file)
+  const moduleSymbol = source === undefined ? undefined : checker.getSymbolAtLocation(source)
+  if (moduleSymbol === undefined) throw new Error('no module symbol')
+  const entry = checker.resolveExternalModuleSymbol(moduleSymbol)
+  const type = checker.getTypeOfSymbol(entry)
+  const declared = checker.getPropertiesOfType(type).map((property) => property.name).sort()
+  const runtime = Object.keys(require(join(packed.dir, 'node_modules', 'fastify-realtime')) as object).sort()
+  t.same(declared, runtime)
+})
