@@ -8,7 +8,7 @@ const config = require('../config')
  * single node (5,000 clients): 0–999 in `all`; 1,000–2,999 in `r0`…`r199` (10 each); the rest in `idle`.
  * two nodes (2,000 clients): client i in `r{i % 200}`; even rooms live on node 0, odd rooms on node 1,
  * so every room's members sit on one node and the other node has no business with its traffic.
- * scale (the `--scale` sessions: 15,000 clients, then the storm's 5,000): every client in `all`.
+ * scale (the `--scale` sessions: 15,000 clients, then the storm's 4,000): every client in `all`.
  */
 const SINGLE_NODE_CLIENTS = config.FANOUT_CLIENTS + config.ROOM_CLIENTS + config.IDLE_CLIENTS
 const TWO_NODE_CLIENTS = config.ROOM_CLIENTS

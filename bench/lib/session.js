@@ -174,7 +174,7 @@ async function twoNodeScenarios (servers, generator, targets) {
  * the storm drops them all at once and times their reconnecting at once.
  */
 async function runScaleSession (target, context) {
-  const server = startServer(target, 0, {}, context.profileDir)
+  const server = startServer(target, 0, { BENCH_LISTEN_BACKLOG: String(config.SCALE_LISTEN_BACKLOG) }, context.profileDir)
   const generator = new Child(GENERATOR, { label: 'generator', execArgv: profileArgs(context.profileDir, `generator-for-${target.id}`) })
   try {
     const [info] = await withTimeout(Promise.all([server.ready]), STARTUP_TIMEOUT_MS, `${target.id} startup`)

@@ -73,6 +73,13 @@ function memory () {
 }
 
 /**
+ * The listen queue every server asks for: Node's default (511) unless the session sets
+ * BENCH_LISTEN_BACKLOG (the scale check does, for its reconnect storm; the kernel clamps it to
+ * net.core.somaxconn).
+ */
+const LISTEN_BACKLOG = process.env.BENCH_LISTEN_BACKLOG === undefined ? undefined : Number(process.env.BENCH_LISTEN_BACKLOG)
+
+/**
  * Runs a server under test: `start()` listens on 127.0.0.1 and resolves with `{ port, emit, close }`,
  * where `emit(room, data)` sends event `tick` with `data` to the members of `room`.
  */
@@ -92,4 +99,4 @@ async function runServer (start) {
   announceReady({ port: server.port, pid: process.pid })
 }
 
-module.exports = { runServer }
+module.exports = { runServer, LISTEN_BACKLOG }

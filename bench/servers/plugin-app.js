@@ -2,7 +2,7 @@
 const Fastify = require('fastify')
 const realtime = require('../../dist/index.js')
 const { SECRET } = require('../lib/jwt')
-const { runServer } = require('./harness')
+const { runServer, LISTEN_BACKLOG } = require('./harness')
 
 /**
  * Runs this plugin as an app would configure it: JWT verified before the upgrade, the per-IP
@@ -19,7 +19,7 @@ function runPluginServer (options) {
       autoJoin: (user) => [user.room],
       ...options
     })
-    await app.listen({ host: '127.0.0.1', port: 0 })
+    await app.listen({ host: '127.0.0.1', port: 0, backlog: LISTEN_BACKLOG })
     return {
       port: app.server.address().port,
       emit (room, data) {

@@ -5,7 +5,7 @@ const { Server } = require('socket.io')
 const { createAdapter } = require('@socket.io/redis-adapter')
 const Redis = require('ioredis')
 const { createTokenVerifier } = require('../lib/jwt')
-const { runServer } = require('./harness')
+const { runServer, LISTEN_BACKLOG } = require('./harness')
 
 /*
  * Baseline: a plain Socket.IO server — JWT checked in a namespace middleware, the client joined to
@@ -36,7 +36,7 @@ runServer(async () => {
   })
   io.on('connection', (socket) => socket.join(socket.data.room))
 
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, resolve))
   return {
     port: server.address().port,
     emit (room, data) {

@@ -2,7 +2,7 @@
 const http = require('node:http')
 const { WebSocketServer } = require('ws')
 const { createTokenVerifier } = require('../lib/jwt')
-const { runServer } = require('./harness')
+const { runServer, LISTEN_BACKLOG } = require('./harness')
 
 /*
  * Baseline: a bare `ws` server as its users write it — JWT checked on the upgrade request, rooms
@@ -53,7 +53,7 @@ runServer(async () => {
     }
   }, HEARTBEAT_MS)
 
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, resolve))
   return {
     port: server.address().port,
     emit (room, data) {
