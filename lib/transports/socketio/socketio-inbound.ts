@@ -1,6 +1,6 @@
-import { RealtimeError } from '../../errors'
 import { asRealtimeError } from '../../hub/request-error'
 import { isValidEventName } from '../../protocol/names'
+import { sendAck } from '../send-ack'
 import type { Ack, SocketIoConnection } from './socketio-connection'
 
 const ACCEPTED = Object.freeze({ ok: true })
@@ -82,13 +82,7 @@ async function dispatch (connection: SocketIoConnection, event: string, data: un
     return
   }
   if (ack === undefined) return
-  try {
-    ack(result)
-  } catch (err) {
-    // The handler returned something JSON cannot carry (a BigInt, a cycle); the ack was not sent.
-    connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: ack value is not serialisable')
-    connection.refuse(ack, new RealtimeError('INTERNAL'))
-  }
+  sendAck(connection, () => { ack(result) }, (error) => { connection.refuse(ack, error) })
 }
 
 /** Answers a failed request; a BAD_REQUEST also counts towards the connection's bad-request limit. */

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream'
 import WebSocket from 'ws'
 import { CLOSE_CODES, RealtimeError } from '../../errors'
 import { BaseConnection } from '../../hub/base-connection'
+import { InboundQueue, type Handling, type InboundBound } from '../../hub/inbound-queue'
 import type { OutboundEvent } from '../../hub/outbound-event'
 import { reportSlowConsumer } from '../../hub/slow-consumer'
 import { encodeEventFrame, encodeServerFrame, peekFrameId } from '../../protocol/codec'
@@ -16,9 +17,9 @@ function frameEvent (message: OutboundEvent): Buffer {
   return frameText(encodeEventFrame(message.event, message.dataJson, message.room))
 }
 
-interface PendingFrame {
-  data: Buffer
-  isBinary: boolean
+interface InboundFrame {
+  readonly data: Buffer
+  readonly isBinary: boolean
 }
 
 /**
@@ -27,6 +28,22 @@ interface PendingFrame {
  * refused with RATE_LIMITED rather than kept, so a hanging callback cannot grow a backlog.
  */
 const MAX_BACKLOG_PAYLOADS = 4
+
+// One bound object per maxPayload (in practice one per app), shared by its connections' queues.
+const bounds = new Map<number, InboundBound<InboundFrame>>()
+
+function boundFor (maxPayload: number): InboundBound<InboundFrame> {
+  let bound = bounds.get(maxPayload)
+  if (bound === undefined) {
+    bound = Object.freeze({ limit: MAX_BACKLOG_PAYLOADS * maxPayload, sizeOf: frameBytes, countsUntil: 'started' })
+    bounds.set(maxPayload, bound)
+  }
+  return bound
+}
+
+function frameBytes (frame: InboundFrame): number {
+  return frame.data.length
+}
 
 /**
  * One raw WebSocket client. Outbound frames are written pre-framed and coalesced straight to the
@@ -47,16 +64,16 @@ export class WsConnection extends BaseConnection implements FrameConnection {
   private readonly socket: Duplex
   readonly gateway: Gateway
   private alive = true
-  private paused = true
   private closing = false
-  private backlog: PendingFrame[] | undefined
-  private backlogBytes = 0
+  /** Held until setup is done (startHandling). */
+  private readonly inbound: InboundQueue<InboundFrame>
 
   constructor (id: ConnectionId, identity: Identity, gateway: Gateway, ws: WebSocket, socket: Duplex) {
     super(id, identity, gateway.hub)
     this.gateway = gateway
     this.ws = ws
     this.socket = socket
+    this.inbound = new InboundQueue<InboundFrame>(this, boundFor(gateway.options.maxPayload), true)
   }
 
   get isOpen (): boolean {
@@ -100,8 +117,7 @@ export class WsConnection extends BaseConnection implements FrameConnection {
   /** The server's decision to close: out of every room and query now, nothing more handled. */
   private stop (): void {
     this.closing = true
-    this.backlog = undefined
-    this.backlogBytes = 0
+    this.inbound.discard()
     this.gateway.hub.retire(this)
   }
 
@@ -126,18 +142,7 @@ export class WsConnection extends BaseConnection implements FrameConnection {
   startHandling (): void {
     // First, so that a token that expired meanwhile closes before any waiting frame is handled.
     this.armExpiry()
-    this.paused = false
-    this.drainBacklog()
-  }
-
-  /** Pauses inbound handling until `releaseInbound()`; the frame being handled waits on something async. */
-  holdInbound (): void {
-    this.paused = true
-  }
-
-  releaseInbound (): void {
-    this.paused = false
-    this.drainBacklog()
+    this.inbound.release()
   }
 
   receive (data: Buffer, isBinary: boolean): void {
@@ -153,11 +158,17 @@ export class WsConnection extends BaseConnection implements FrameConnection {
       if (rate === 'over') this.sendError(isBinary ? undefined : peekFrameId(data.toString()), new RealtimeError('RATE_LIMITED', 'Message rate limit exceeded; frame dropped'))
       return
     }
-    if (this.paused) {
-      this.keepForLater(data, isBinary)
-      return
-    }
-    handleFrame(this, data, isBinary)
+    this.inbound.push({ data, isBinary })
+  }
+
+  /** The queue's turn for a frame (see InboundQueue); a join or auth holds the frames behind it. */
+  handle (frame: InboundFrame): Handling | undefined {
+    return handleFrame(this, frame.data, frame.isBinary)
+  }
+
+  /** The queue refuses a frame: too many bytes wait for an earlier request. */
+  refuseExcess (frame: InboundFrame): void {
+    this.sendError(frame.isBinary ? undefined : peekFrameId(frame.data.toString()), new RealtimeError('RATE_LIMITED', 'Too many frames waiting for an earlier request; frame dropped'))
   }
 
   /** Counts a malformed frame and closes with 4400 once there were too many in a minute. */
@@ -166,27 +177,10 @@ export class WsConnection extends BaseConnection implements FrameConnection {
     this.sendError(id, new RealtimeError('BAD_REQUEST', message))
   }
 
-  private keepForLater (data: Buffer, isBinary: boolean): void {
-    if (this.backlogBytes + data.length > MAX_BACKLOG_PAYLOADS * this.gateway.options.maxPayload) {
-      this.sendError(isBinary ? undefined : peekFrameId(data.toString()), new RealtimeError('RATE_LIMITED', 'Too many frames waiting for an earlier request; frame dropped'))
-      return
-    }
-    this.backlogBytes += data.length;
-    (this.backlog ??= []).push({ data, isBinary })
-  }
-
-  private drainBacklog (): void {
-    while (!this.paused && this.backlog !== undefined && this.backlog.length > 0 && this.isOpen) {
-      const next = this.backlog.shift() as PendingFrame
-      this.backlogBytes -= next.data.length
-      handleFrame(this, next.data, next.isBinary)
-    }
-  }
-
   /** Called once ws reports the connection closed. */
   onClosed (): void {
     this.disarmExpiry()
-    this.backlog = undefined
+    this.inbound.discard()
     this.gateway.hub.unregister(this)
   }
 }

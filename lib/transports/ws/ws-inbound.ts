@@ -1,10 +1,12 @@
 import { RealtimeError } from '../../errors'
 import type { Gateway } from '../../gateway'
 import type { Connection } from '../../hub/connection'
+import type { Handling } from '../../hub/inbound-queue'
 import { asRealtimeError } from '../../hub/request-error'
 import { decodeClientFrame } from '../../protocol/codec'
 import type { ClientFrame, FrameId, ServerFrame } from '../../protocol/frames'
 import type { Identity } from '../../types'
+import { sendAck as sendAckOf } from '../send-ack'
 
 /** What handling a frame needs from its ws connection. */
 export interface FrameConnection extends Connection {
@@ -13,37 +15,37 @@ export interface FrameConnection extends Connection {
   sendError: (id: FrameId | undefined, error: RealtimeError) => void
   /** Counts a malformed frame (closing past `maxBadFrames`) and answers it. */
   rejectBadFrame: (id: FrameId | undefined, message: string) => void
-  /** Frames received from now on wait until `releaseInbound()`: this one waits on something async. */
-  holdInbound: () => void
-  releaseInbound: () => void
   refreshIdentity: (identity: Identity) => void
 }
 
-/** Handles one inbound frame of the JSON protocol; every outcome is answered with a frame. */
-export function handleFrame (connection: FrameConnection, data: Buffer, isBinary: boolean): void {
+/**
+ * Handles one inbound frame of the JSON protocol; every outcome is answered with a frame. Returns
+ * the handling of a frame the frames behind it must wait for (see InboundQueue).
+ */
+export function handleFrame (connection: FrameConnection, data: Buffer, isBinary: boolean): Handling | undefined {
   if (isBinary) {
     connection.rejectBadFrame(undefined, 'Binary frames are not supported; send JSON text frames')
-    return
+    return undefined
   }
   const result = decodeClientFrame(data.toString())
   if (!result.ok) {
     connection.rejectBadFrame(result.id, result.message)
-    return
+    return undefined
   }
-  handleClientFrame(connection, result.frame)
+  return handleClientFrame(connection, result.frame)
 }
 
-function handleClientFrame (connection: FrameConnection, frame: ClientFrame): void {
+function handleClientFrame (connection: FrameConnection, frame: ClientFrame): Handling | undefined {
   switch (frame.type) {
     case 'ping':
       connection.send(frame.id === undefined ? { type: 'pong' } : { type: 'pong', id: frame.id })
-      return
+      return undefined
     case 'emit':
       connection.gateway.handlers.dispatch(connection, frame.event, frame.data).then(
         (result) => { if (frame.id !== undefined) sendAck(connection, frame.id, result) },
         (err: RealtimeError) => connection.sendError(frame.id, err)
       )
-      return
+      return undefined
     case 'leave':
       try {
         connection.gateway.rooms.requestLeave(connection, frame.room)
@@ -51,36 +53,29 @@ function handleClientFrame (connection: FrameConnection, frame: ClientFrame): vo
       } catch (err) {
         connection.sendError(frame.id, err as RealtimeError)
       }
-      return
-    case 'auth':
+      return undefined
+    case 'auth': {
       // Later frames wait, so they are handled under the refreshed identity.
-      connection.holdInbound()
-      connection.gateway.authenticator.identify(frame.token)
+      const done = connection.gateway.authenticator.identify(frame.token)
         .then((identity) => {
           connection.refreshIdentity(identity)
           if (frame.id !== undefined) sendAck(connection, frame.id, { expiresAt: identity.expiresAt })
         })
         .catch((err: unknown) => connection.sendError(frame.id, asRealtimeError(connection.gateway, connection.id, err, 'a client request failed')))
-        .finally(() => connection.releaseInbound())
-      return
-    case 'join':
+      return { done, holdsQueue: true }
+    }
+    case 'join': {
       // Frames behind a join wait for it, so a client that joins and then emits sees its join applied.
-      connection.holdInbound()
-      connection.gateway.rooms.requestJoin(connection, frame.room)
+      const done = connection.gateway.rooms.requestJoin(connection, frame.room)
         .then(
           () => { if (frame.id !== undefined) sendAck(connection, frame.id, { room: frame.room }) },
           (err: unknown) => connection.sendError(frame.id, asRealtimeError(connection.gateway, connection.id, err, 'a client request failed'))
         )
-        .finally(() => connection.releaseInbound())
+      return { done, holdsQueue: true }
+    }
   }
 }
 
 function sendAck (connection: FrameConnection, id: FrameId, data: unknown): void {
-  try {
-    connection.send({ type: 'ack', id, data })
-  } catch (err) {
-    // The handler returned something JSON cannot carry (a BigInt, a cycle).
-    connection.gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: ack value is not serialisable')
-    connection.sendError(id, new RealtimeError('INTERNAL'))
-  }
+  sendAckOf(connection, () => { connection.send({ type: 'ack', id, data }) }, (error) => { connection.sendError(id, error) })
 }
