@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { redisCluster, startNodes } from './helpers/nodes'
+import { memoryCluster, redisCluster, startNodes } from './helpers/nodes'
 import { startRedis, type RedisServer } from './helpers/redis-server'
 import { connect, open } from './helpers/ws-client'
 
@@ -93,4 +93,31 @@ t.test('joins and leaves from one node reach a session of the user being set up 
   t.match(await onB.nextWhere(hello), { room: 'org:1' })
   onA.close()
   onB.close()
+})
+
+t.test('a logout during a session\'s setup is not lost to the room changes of ordinary traffic meanwhile', async (t) => {
+  const { gate, callback } = hold<boolean>('alice', true)
+  t.teardown(gate.release)
+  const [node] = await startNodes(t, memoryCluster(), 1, { auth: { trusted: callback as (u: unknown) => Promise<boolean> } })
+  const pending = open(node.wsUrl, { token: node.token('alice') })
+  await gate.reached
+  t.equal(await node.app.realtime.disconnectUser('alice'), true)
+  for (let i = 0; i < 1100; i++) await node.app.realtime.in(`order:${i}`).join(`archive:${i}`)
+  gate.release()
+  const client = await pending
+  const outcome = await Promise.race([client.closed.then(({ code }) => code), client.next('welcome').then(() => 'welcomed', () => 'closed')])
+  t.equal(outcome, 1000, 'closed by the logout, never welcomed')
+})
+
+t.test('a session set up while more disconnects come by than are kept is told to try again (1013), not let in', async (t) => {
+  const { gate, callback } = hold<boolean>('bob', true)
+  t.teardown(gate.release)
+  const [node] = await startNodes(t, memoryCluster(), 1, { auth: { trusted: callback as (u: unknown) => Promise<boolean> } })
+  const pending = open(node.wsUrl, { token: node.token('bob') })
+  await gate.reached
+  for (let i = 0; i < 1025; i++) await node.app.realtime.disconnectUser(`someone-${i}`)
+  gate.release()
+  const client = await pending
+  const outcome = await Promise.race([client.closed.then(({ code }) => code), client.next('welcome').then(() => 'welcomed', () => 'closed')])
+  t.equal(outcome, 1013, 'try again later')
 })

@@ -20,11 +20,23 @@ t.test('a disconnect selects a connection by the rooms it is about to be in, and
   t.ok(recent.selectsSince(mark, 'c1', ['user:1']), 'a disconnect of everyone')
 })
 
-t.test('when more disconnects came since the mark than are kept, only those kept count', async (t) => {
+t.test('when more disconnects came since the mark than are kept, whether one was for the connection is unknown', async (t) => {
   const recent = new RecentDisconnects()
   const mark = recent.mark
   recent.record(selection(['user:1']))
   for (let i = 0; i < 1024; i++) recent.record(selection([`user:${i + 100}`]))
-  t.notOk(recent.selectsSince(mark, 'c1', ['user:1']), 'user 1\'s disconnect has gone: a flood of others\' ends nobody else')
-  t.ok(recent.selectsSince(mark, 'c2', ['user:1123']), 'the latest are still known')
+  t.equal(recent.selectsSince(mark, 'c1', ['user:1']), 'unknown', 'user 1\'s disconnect has gone: the admission cannot tell')
+  t.equal(recent.selectsSince(mark, 'c2', ['user:1123']), true, 'the latest are still known')
+  t.equal(recent.selectsSince(recent.mark, 'c1', ['user:1']), false, 'a connection marked after them is not affected')
+})
+
+t.test('no number of joins and leaves pushes a disconnect out', async (t) => {
+  const recent = new RecentDisconnects()
+  const mark = recent.mark
+  recent.record(selection(['user:1']))
+  for (let i = 0; i < 5000; i++) recent.recordRoomChange(selection([`order:${i}`]), 'join', [`archive:${i}`])
+  t.equal(recent.selectsSince(mark, 'c1', ['user:1']), true, 'the logout is still known')
+  const replayed: string[] = []
+  recent.replayRoomChanges(mark, 'c1', () => ['order:4999'], (_kind, rooms) => replayed.push(...rooms))
+  t.same(replayed, ['archive:4999'], 'the latest room changes are replayed')
 })

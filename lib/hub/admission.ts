@@ -44,9 +44,16 @@ export async function admit (connection: Connection, gateway: AdmissionParts, is
     try {
       await hub.subscribed(rooms)
       if (!isOpen()) return undefined
-      if (hub.recentDisconnects.selectsSince(disconnectsSeen, connection.id, rooms)) {
+      const disconnected = hub.recentDisconnects.selectsSince(disconnectsSeen, connection.id, rooms)
+      if (disconnected === true) {
         // Disconnected (a logout, say) while being authenticated or admitted: the close, not a welcome.
         connection.disconnect()
+        return undefined
+      }
+      if (disconnected === 'unknown') {
+        // So many disconnects came by that one for this connection may have been missed: the client
+        // tries again, with a mark of its own, rather than being let in past a logout.
+        connection.close(CLOSE_CODES.TRY_AGAIN_LATER, 'too many disconnects during setup')
         return undefined
       }
       if (connection.tokenExpired()) {

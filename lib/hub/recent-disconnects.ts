@@ -2,18 +2,59 @@ import type { Selection } from '../bus/envelope'
 import type { ConnectionId, Room } from '../types'
 import type { RoomChange } from './broadcast-operator'
 
-/** A recorded selection: a disconnect, or a join or leave of `rooms`. */
-interface Recorded {
-  selection: Selection
-  change?: { kind: RoomChange, rooms: readonly Room[] }
-}
-
 /**
  * Enough for any admission to look back over: disconnects are rare (logouts, kicks). A connection
- * set up while more than this many come by is not disconnected for it: a flood of other users'
- * logouts must not end anyone else's session.
+ * set up while more than this many come by cannot tell whether one was for it, and is refused with
+ * 1013 (try again later) rather than let in past a logout it may have missed.
  */
-const CAPACITY = 1024
+const DISCONNECT_CAPACITY = 1024
+
+/**
+ * Joins and leaves (`in(room).join()`…) are more frequent and, in a cluster, every node's reach
+ * every node. A connection set up while more come by is still let in, with the latest of them.
+ */
+const ROOM_CHANGE_CAPACITY = 4096
+
+interface RoomChangeEntry {
+  selection: Selection
+  kind: RoomChange
+  rooms: readonly Room[]
+}
+
+/** The latest `capacity` values, each numbered with the sequence number it was added under. */
+class Ring<T> {
+  private readonly capacity: number
+  private readonly values: T[] = []
+  private readonly sequences: number[] = []
+  private added = 0
+  /** The highest sequence number pushed out of the ring so far (-1: none). */
+  private lostUpTo = -1
+
+  constructor (capacity: number) {
+    this.capacity = capacity
+  }
+
+  add (sequence: number, value: T): void {
+    const slot = this.added % this.capacity
+    if (this.added >= this.capacity) this.lostUpTo = this.sequences[slot]
+    this.values[slot] = value
+    this.sequences[slot] = sequence
+    this.added++
+  }
+
+  /** Whether a value numbered `mark` or later has been pushed out. */
+  lostSince (mark: number): boolean {
+    return this.lostUpTo >= mark
+  }
+
+  /** The values still kept that were added under `mark` or later, oldest first. */
+  * since (mark: number): Generator<T> {
+    for (let i = Math.max(0, this.added - this.capacity); i < this.added; i++) {
+      const slot = i % this.capacity
+      if (this.sequences[slot] >= mark) yield this.values[slot]
+    }
+  }
+}
 
 /**
  * The latest disconnect and room-change selections this node applied, for connections that were
@@ -22,9 +63,12 @@ const CAPACITY = 1024
  * being welcomed, and one that `in(room).join()` selected must end up in the room. A connection
  * takes a `mark` before its token is verified and asks, just before registering, whether a
  * disconnect recorded since then selects it; once registered, it replays the joins and leaves.
+ * Disconnects and room changes are kept apart, so no amount of room changes pushes a logout out.
  */
 export class RecentDisconnects {
-  private readonly entries: Recorded[] = []
+  private readonly disconnects = new Ring<Selection>(DISCONNECT_CAPACITY)
+  private readonly roomChanges = new Ring<RoomChangeEntry>(ROOM_CHANGE_CAPACITY)
+  /** One sequence for both, so one mark serves both. */
   private recorded = 0
 
   get mark (): number {
@@ -32,25 +76,22 @@ export class RecentDisconnects {
   }
 
   record (selection: Selection): void {
-    this.add({ selection })
+    this.disconnects.add(this.recorded++, selection)
   }
 
   recordRoomChange (selection: Selection, kind: RoomChange, rooms: readonly Room[]): void {
-    this.add({ selection, change: { kind, rooms } })
+    this.roomChanges.add(this.recorded++, { selection, kind, rooms })
   }
 
-  private add (entry: Recorded): void {
-    this.entries[this.recorded % CAPACITY] = entry
-    this.recorded++
-  }
-
-  /** Whether a disconnect still kept, of those recorded since `mark`, selects a connection in these rooms. */
-  selectsSince (mark: number, connectionId: ConnectionId, rooms: readonly Room[]): boolean {
-    for (let i = Math.max(mark, this.recorded - CAPACITY); i < this.recorded; i++) {
-      const entry = this.entries[i % CAPACITY]
-      if (entry.change === undefined && selects(entry.selection, connectionId, rooms)) return true
+  /**
+   * Whether a disconnect recorded since `mark` selects a connection in these rooms: `true`, `false`,
+   * or `unknown` when more disconnects came by than are kept and one of those may have.
+   */
+  selectsSince (mark: number, connectionId: ConnectionId, rooms: readonly Room[]): boolean | 'unknown' {
+    for (const selection of this.disconnects.since(mark)) {
+      if (selects(selection, connectionId, rooms)) return true
     }
-    return false
+    return this.disconnects.lostSince(mark) ? 'unknown' : false
   }
 
   /**
@@ -58,9 +99,8 @@ export class RecentDisconnects {
    * connection in the rooms `rooms()` names at that point, in the order they were recorded.
    */
   replayRoomChanges (mark: number, connectionId: ConnectionId, rooms: () => readonly Room[], apply: (kind: RoomChange, rooms: readonly Room[]) => void): void {
-    for (let i = Math.max(mark, this.recorded - CAPACITY); i < this.recorded; i++) {
-      const { selection, change } = this.entries[i % CAPACITY]
-      if (change !== undefined && selects(selection, connectionId, rooms())) apply(change.kind, change.rooms)
+    for (const { selection, kind, rooms: changed } of this.roomChanges.since(mark)) {
+      if (selects(selection, connectionId, rooms())) apply(kind, changed)
     }
   }
 }

@@ -41,6 +41,7 @@ export const CLOSE_CODE_TABLE = [
   { code: 1008, name: 'POLICY', meaning: 'policy violation (ws: a flood of tiny fragments)', reconnect: 'no' },
   { code: 1009, name: 'TOO_LARGE', meaning: 'frame over `maxPayload`', reconnect: 'no' },
   { code: 1011, name: 'INTERNAL', meaning: 'server error during setup (`autoJoin` threw)', reconnect: 'yes' },
+  { code: 1013, name: 'TRY_AGAIN_LATER', meaning: 'setup could not be completed safely (over 1,024 disconnects came by during it)', reconnect: 'yes' },
   { code: 4400, name: 'REPEATED_BAD_FRAMES', meaning: 'more than `maxBadFrames` malformed frames in a minute', reconnect: 'no' },
   { code: 4401, name: 'UNAUTHORIZED', meaning: 'token expired or revoked', reconnect: 'with-new-token' },
   { code: 4403, name: 'FORBIDDEN', meaning: 'forbidden', reconnect: 'no' },
