@@ -276,3 +276,19 @@ async function startServerWithHook (t: Parameters<typeof startServer>[0]): Promi
     expiringToken: (sub) => app.jwt.sign({ sub }, { expiresIn: '1h' })
   }
 }
+
+t.test('two Authorization headers are a malformed credential on /ws, never the first one alone (Node keeps the first, a proxy may read the last)', async (t) => {
+  const server = await startServer(t, { auth: { required: false } })
+  const pairs: Array<[string, string]> = [
+    ['Basic Zm9vOmJhcg==', 'Bearer garbage'],
+    [`Bearer ${server.token('alice')}`, `Bearer ${server.token('bob')}`],
+    [`Bearer ${server.token('alice')}`, 'Bearer garbage'],
+    ['', 'Bearer garbage']
+  ]
+  for (const [first, second] of pairs) {
+    const { status } = await RawSocket.upgrade(server.port, '/ws', [`Authorization: ${first}`, `Authorization: ${second}`])
+    t.equal(status, 401, `${first.slice(0, 12) || '(empty)'} then ${second.slice(0, 12)}`)
+  }
+  const { status } = await RawSocket.upgrade(server.port, '/ws', [`Authorization: Bearer ${server.token('alice')}`])
+  t.equal(status, 101, 'one header is read as before')
+})

@@ -1,18 +1,12 @@
 import type { IncomingMessage } from 'node:http'
 import type { FastifyRequest } from 'fastify'
 import { MALFORMED_TOKEN, oneCredential, type PresentedToken } from './presented-token'
+import { BEARER_SUBPROTOCOL_PREFIX, WS_SUBPROTOCOL } from '../protocol/subprotocols'
 import { queryToken } from './query-token'
 
 export { MALFORMED_TOKEN, tokenValue, type PresentedToken } from './presented-token'
 
-/** The subprotocol the raw WebSocket endpoint speaks; the server selects it when the client offers it. */
-export const WS_SUBPROTOCOL = 'realtime.v1'
-
-/**
- * A browser cannot set headers on a WebSocket, so it may carry the token as a subprotocol:
- * `new WebSocket(url, ['realtime.v1', 'bearer.' + token])`. JWT characters are all valid there.
- */
-export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.'
+export { WS_SUBPROTOCOL, BEARER_SUBPROTOCOL_PREFIX } from '../protocol/subprotocols'
 
 const BEARER_HEADER = /^Bearer\s+(\S+)\s*$/i
 const BEARER_SCHEME = /^Bearer(\s|$)/i
@@ -24,12 +18,27 @@ export function bearerToken (authorization: unknown): PresentedToken {
 }
 
 /**
+ * The token of a request's `Authorization` header, read from its raw headers: Node keeps only the
+ * first of several, where a proxy or another parser may take the last, so a request that carries
+ * more than one is malformed, never read as whichever one comes first.
+ */
+export function authorizationToken (rawHeaders: readonly string[]): PresentedToken {
+  let authorization: string | undefined
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i].toLowerCase() !== 'authorization') continue
+    if (authorization !== undefined) return MALFORMED_TOKEN
+    authorization = rawHeaders[i + 1]
+  }
+  return bearerToken(authorization)
+}
+
+/**
  * Finds the token of a handshake: `Authorization: Bearer`, `?token=` (read from the raw URL, see
  * queryToken) or a `bearer.` subprotocol. Any of them may carry it; two different ones are malformed.
  */
 export function extractToken (request: FastifyRequest): PresentedToken {
   return oneCredential([
-    bearerToken(request.headers.authorization),
+    authorizationToken(request.raw.rawHeaders),
     queryToken(request.raw.url ?? ''),
     ...subprotocolTokens(request.headers['sec-websocket-protocol'])
   ])
