@@ -29,16 +29,33 @@ t.test('the tarball ships the build, its declarations and the sources its source
 })
 
 const projects: Array<[string, string]> = [
-  ['esm-node16', 'TypeScript ESM, module node16, skipLibCheck off'],
+  ['esm-node16', 'TypeScript ESM, module node16'],
   ['cjs-ts', 'TypeScript compiled to CommonJS with esModuleInterop'],
   ['bundler', 'moduleResolution bundler'],
   ['cjs-js', 'CommonJS JavaScript with // @ts-check'],
   ['loose', 'nodenext with no event map and no JWT user declared: as loose as before']
 ]
 
+// Two tsc processes at a time (the machines running the suite have two cores), started at once so
+// the file stays well inside tap's timeout.
+let checks: Map<string, Promise<{ ok: boolean, output: string }>> | undefined
+function checkAll (): Map<string, Promise<{ ok: boolean, output: string }>> {
+  if (checks !== undefined) return checks
+  const results = new Map<string, Promise<{ ok: boolean, output: string }>>()
+  const previous: Array<Promise<unknown>> = [Promise.resolve(), Promise.resolve()]
+  projects.forEach(([project], index) => {
+    const lane = index % 2
+    const result = previous[lane].then(() => typeCheck(packed, project))
+    previous[lane] = result
+    results.set(project, result)
+  })
+  checks = results
+  return results
+}
+
 for (const [project, setup] of projects) {
   t.test(`${setup} (test/types/${project}) type-checks`, async (t) => {
-    const { ok, output } = await typeCheck(packed, project)
+    const { ok, output } = await (checkAll().get(project) ?? Promise.reject(new Error(`no check for ${project}`)))
     t.ok(ok, output)
   })
 }
