@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io'
 import { CLOSE_CODES, RealtimeError } from '../../errors'
 import type { Gateway } from '../../gateway'
 import { BaseConnection } from '../../hub/base-connection'
-import { InboundQueue, type Handling } from '../../hub/inbound-queue'
+import type { Handling, InboundOwner } from '../../hub/inbound-queue'
 import type { OutboundEvent } from '../../hub/outbound-event'
 import type { Identity } from '../../types'
 import type { EventPacketEncoder } from './event-packet'
@@ -10,7 +10,7 @@ import { MirroredRooms } from './mirrored-rooms'
 import { admitAndWelcome } from './socketio-admission'
 import { closeSocket, dropSlowConsumer, terminateSession } from './socketio-close'
 import { answerRefusal, type Ack } from './socketio-refusal'
-import { REQUEST_BOUND, runRequest, tooManyWaiting, type SocketIoRequest } from './socketio-requests'
+import { MAX_PENDING_REQUESTS, REQUESTS, runRequest, tooManyWaiting, type SocketIoRequest } from './socketio-requests'
 import { setLedgerOwner } from './session-ledger'
 
 export type { Ack } from './socketio-refusal'
@@ -30,7 +30,7 @@ export function connectionOf (socket: Socket): SocketIoConnection | undefined {
  * admitted, and a `join` holds back the requests behind it until it is decided (as on the ws
  * endpoint).
  */
-export class SocketIoConnection extends BaseConnection {
+export class SocketIoConnection extends BaseConnection implements InboundOwner<SocketIoRequest> {
   // A getter, so the name lives on the prototype and not in every connection.
   get transport (): 'socketio' {
     return 'socketio'
@@ -41,7 +41,10 @@ export class SocketIoConnection extends BaseConnection {
   private readonly socket: Socket
   private readonly encodePacket: EventPacketEncoder
   private admitted = false
-  private readonly requests: InboundQueue<SocketIoRequest>
+  // The connection's place in REQUESTS (see InboundState).
+  inboundHeld = false
+  inboundWaiting: SocketIoRequest[] | undefined
+  inboundWeight = 0
 
   constructor (socket: Socket, identity: Identity, gateway: Gateway, encodePacket: EventPacketEncoder) {
     super(socket.id, identity, gateway.hub)
@@ -49,11 +52,14 @@ export class SocketIoConnection extends BaseConnection {
     this.socket = socket
     this.gateway = gateway
     this.encodePacket = encodePacket
-    this.requests = new InboundQueue<SocketIoRequest>(this, REQUEST_BOUND)
     connections.set(socket, this)
     // The session's ledger counts what is queued for it (the hub's events, Socket.IO's answers, app
     // code through `app.realtime.io`) and what the client sends, and calls back here when over.
     setLedgerOwner(socket.conn, this)
+  }
+
+  get inboundLimit (): number {
+    return MAX_PENDING_REQUESTS
   }
 
   get isOpen (): boolean {
@@ -65,14 +71,14 @@ export class SocketIoConnection extends BaseConnection {
    * once, on connect; `disconnectsSeen` is the hub's disconnect mark when its token check began.
    */
   start (disconnectsSeen: number): void {
-    this.requests.hold()
+    REQUESTS.hold(this)
     admitAndWelcome(this, this.socket, this.gateway, disconnectsSeen).then((admitted) => {
       this.admitted = admitted
       if (admitted) this.armExpiry()
     }, (err: unknown) => {
       this.gateway.log.error({ err, connectionId: this.id }, 'fastify-realtime: connection setup (autoJoin) failed')
       this.close(CLOSE_CODES.INTERNAL, 'setup failed')
-    }).finally(() => { this.requests.release() })
+    }).finally(() => { REQUESTS.release(this) })
   }
 
   /**
@@ -87,7 +93,7 @@ export class SocketIoConnection extends BaseConnection {
 
   /** Runs `task` after the requests before it; with `holdsQueue`, the requests after it wait for it too. */
   enqueue (task: () => Promise<void>, holdsQueue: boolean, ack: Ack | undefined): void {
-    this.requests.push({ task, holdsQueue, ack })
+    REQUESTS.push(this, { task, holdsQueue, ack })
   }
 
   /** The queue's turn for a request (see InboundQueue); nothing runs for a client never admitted. */
@@ -149,7 +155,7 @@ export class SocketIoConnection extends BaseConnection {
   /** Called once Socket.IO reports the socket disconnected, whatever the reason. */
   onDisconnected (): void {
     this.disarmExpiry()
-    this.requests.discard()
+    REQUESTS.discard(this)
     this.gateway.hub.unregister(this)
   }
 }

@@ -1,6 +1,6 @@
 import { RealtimeError } from '../../errors'
 import type { Gateway } from '../../gateway'
-import type { Handling, InboundBound } from '../../hub/inbound-queue'
+import { InboundQueue, type Handling } from '../../hub/inbound-queue'
 import type { ConnectionId } from '../../types'
 import type { Ack } from './socketio-refusal'
 
@@ -17,14 +17,14 @@ export interface SocketIoRequest {
  * in normal use (requests after a `join` wait for it), small enough that a connection holds at most
  * this many payloads.
  */
-const MAX_PENDING_REQUESTS = 32
+export const MAX_PENDING_REQUESTS = 32
 
 /**
- * Counted from arrival until done: behind a `canJoin` or handler that hangs, the rest are refused
- * RATE_LIMITED instead of piling up (each may carry a payload of up to maxHttpBufferSize).
+ * The queue of every Socket.IO connection. Requests count from arrival until done: behind a
+ * `canJoin` or handler that hangs, the rest are refused RATE_LIMITED instead of piling up (each may
+ * carry a payload of up to maxHttpBufferSize).
  */
-export const REQUEST_BOUND: InboundBound<SocketIoRequest> = Object.freeze({
-  limit: MAX_PENDING_REQUESTS,
+export const REQUESTS = new InboundQueue<SocketIoRequest>({
   sizeOf: () => 1,
   countsUntil: 'done'
 })

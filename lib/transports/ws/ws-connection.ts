@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream'
 import WebSocket from 'ws'
 import { CLOSE_CODES, RealtimeError } from '../../errors'
 import { BaseConnection } from '../../hub/base-connection'
-import { InboundQueue, type Handling, type InboundBound } from '../../hub/inbound-queue'
+import { InboundQueue, type Handling, type InboundOwner } from '../../hub/inbound-queue'
 import type { OutboundEvent } from '../../hub/outbound-event'
 import { reportSlowConsumer } from '../../hub/slow-consumer'
 import { encodeEventFrame, encodeServerFrame, peekFrameId } from '../../protocol/codec'
@@ -29,17 +29,8 @@ interface InboundFrame {
  */
 const MAX_BACKLOG_PAYLOADS = 4
 
-// One bound object per maxPayload (in practice one per app), shared by its connections' queues.
-const bounds = new Map<number, InboundBound<InboundFrame>>()
-
-function boundFor (maxPayload: number): InboundBound<InboundFrame> {
-  let bound = bounds.get(maxPayload)
-  if (bound === undefined) {
-    bound = Object.freeze({ limit: MAX_BACKLOG_PAYLOADS * maxPayload, sizeOf: frameBytes, countsUntil: 'started' })
-    bounds.set(maxPayload, bound)
-  }
-  return bound
-}
+/** The inbound queue of every ws connection: frames count in bytes while they wait. */
+const FRAMES = new InboundQueue<InboundFrame>({ sizeOf: frameBytes, countsUntil: 'started' })
 
 function frameBytes (frame: InboundFrame): number {
   return frame.data.length
@@ -54,7 +45,7 @@ function frameBytes (frame: InboundFrame): number {
  * the hub and nothing more is handled or delivered, even while a client that never answers the
  * close frame keeps its socket open.
  */
-export class WsConnection extends BaseConnection implements FrameConnection {
+export class WsConnection extends BaseConnection implements FrameConnection, InboundOwner<InboundFrame> {
   // A getter, so the name lives on the prototype and not in every connection.
   get transport (): 'ws' {
     return 'ws'
@@ -65,15 +56,20 @@ export class WsConnection extends BaseConnection implements FrameConnection {
   readonly gateway: Gateway
   private alive = true
   private closing = false
-  /** Held until setup is done (startHandling). */
-  private readonly inbound: InboundQueue<InboundFrame>
+  // The connection's place in FRAMES (see InboundState); held until setup is done (startHandling).
+  inboundHeld = true
+  inboundWaiting: InboundFrame[] | undefined
+  inboundWeight = 0
 
   constructor (id: ConnectionId, identity: Identity, gateway: Gateway, ws: WebSocket, socket: Duplex) {
     super(id, identity, gateway.hub)
     this.gateway = gateway
     this.ws = ws
     this.socket = socket
-    this.inbound = new InboundQueue<InboundFrame>(this, boundFor(gateway.options.maxPayload), true)
+  }
+
+  get inboundLimit (): number {
+    return MAX_BACKLOG_PAYLOADS * this.gateway.options.maxPayload
   }
 
   get isOpen (): boolean {
@@ -117,7 +113,7 @@ export class WsConnection extends BaseConnection implements FrameConnection {
   /** The server's decision to close: out of every room and query now, nothing more handled. */
   private stop (): void {
     this.closing = true
-    this.inbound.discard()
+    FRAMES.discard(this)
     this.gateway.hub.retire(this)
   }
 
@@ -142,7 +138,7 @@ export class WsConnection extends BaseConnection implements FrameConnection {
   startHandling (): void {
     // First, so that a token that expired meanwhile closes before any waiting frame is handled.
     this.armExpiry()
-    this.inbound.release()
+    FRAMES.release(this)
   }
 
   receive (data: Buffer, isBinary: boolean): void {
@@ -158,7 +154,7 @@ export class WsConnection extends BaseConnection implements FrameConnection {
       if (rate === 'over') this.sendError(isBinary ? undefined : peekFrameId(data.toString()), new RealtimeError('RATE_LIMITED', 'Message rate limit exceeded; frame dropped'))
       return
     }
-    this.inbound.push({ data, isBinary })
+    FRAMES.push(this, { data, isBinary })
   }
 
   /** The queue's turn for a frame (see InboundQueue); a join or auth holds the frames behind it. */
@@ -180,7 +176,7 @@ export class WsConnection extends BaseConnection implements FrameConnection {
   /** Called once ws reports the connection closed. */
   onClosed (): void {
     this.disarmExpiry()
-    this.inbound.discard()
+    FRAMES.discard(this)
     this.gateway.hub.unregister(this)
   }
 }
