@@ -20,9 +20,8 @@ interface ServerInternals {
   clients: Record<string, Socket>
 }
 
-interface PreparedRequest {
-  _query: Record<string, string | undefined>
-}
+/** A request engine.io has parsed the query of, as its (protected) `verify` expects one. */
+export type PreparedRequest = Parameters<Server['handleRequest']>[0] & { _query: Record<string, string> }
 
 /** What an engine.io session keeps privately: packets not yet handed to its transport, and its transport. */
 interface SessionInternals {
@@ -45,8 +44,13 @@ function sessionInternals (conn: Socket): SessionInternals {
  * cannot parse.
  */
 export function engineQuery (server: Server, request: IncomingMessage): Record<string, string | undefined> {
+  return prepareRequest(server, request)._query
+}
+
+/** Has engine.io parse the request's query (as handleUpgrade does first), and returns it as parsed. */
+export function prepareRequest (server: Server, request: IncomingMessage): PreparedRequest {
   serverInternals(server).prepare(request)
-  return (request as IncomingMessage & PreparedRequest)._query
+  return request as PreparedRequest
 }
 
 /** Whether `sid` names a session `server` holds. */

@@ -1,10 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { Server } from 'engine.io'
 import type WebSocket from 'ws'
-import { engineQuery, hasEngineSession, startWebSocketSession } from '../../internals/engine-io'
-
-// A request engine.io has parsed the query of (`engineQuery`), as `verify` expects it.
-type EngineRequest = Parameters<Server['handleRequest']>[0] & { _query: Record<string, string> }
+import { engineQuery, hasEngineSession, prepareRequest, startWebSocketSession } from '../../internals/engine-io'
 
 /** What an engine.io request is, as engine.io itself will read it; 'ambiguous' ones must be refused. */
 export type EngineRequestKind = 'handshake' | 'session' | 'ambiguous'
@@ -33,7 +30,7 @@ export class FastifyEngine extends Server {
 
   /**
    * Whether a request continues a session or would start one, decided from engine.io's own parse
-   * of the URL: `prepare` stores it on the request (`_query`) and engine.io reuses that very parse
+   * of the URL: engine.io stores it on the request (see internals/engine-io) and reuses that very parse
    * when it handles the request, so the throttle and engine.io cannot disagree. `fastifySid` is the
    * sid in Fastify's parse (`request.query`): a request the two parsers read differently (a `#`,
    * which engine.io's URL parser cuts the query at; a repeated key, where one keeps the last and
@@ -63,9 +60,8 @@ export class FastifyEngine extends Server {
    * or undefined when the request may be upgraded.
    */
   async verifyUpgrade (request: IncomingMessage): Promise<EngineRefusal | undefined> {
-    const engineRequest = request as EngineRequest
     // verify reads engine.io's parse of the query, made here as handleUpgrade would.
-    engineQuery(this, engineRequest)
+    const engineRequest = prepareRequest(this, request)
     return await new Promise((resolve) => {
       this.verify(engineRequest, true, (code, context) => {
         if (code === undefined) {
