@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io'
 import { oneCredential } from '../../auth/presented-token'
 import { queryToken } from '../../auth/query-token'
-import { bearerToken, tokenValue, type PresentedToken } from '../../auth/token'
+import { authorizationToken, tokenValue, type PresentedToken } from '../../auth/token'
 
 /**
  * Finds the token of a Socket.IO client: `auth: { token }` (what socket.io-client sends with the
@@ -11,10 +11,12 @@ import { bearerToken, tokenValue, type PresentedToken } from '../../auth/token'
  * (where the last of two values wins), so both transports decide alike; two different tokens in
  * two places are malformed.
  */
-export function handshakeToken (handshake: Socket['handshake']): PresentedToken {
+export function handshakeToken (socket: Socket): PresentedToken {
+  const { handshake } = socket
   return oneCredential([
     tokenValue(handshake.auth.token),
-    bearerToken(handshake.headers.authorization),
+    // From the raw headers: two Authorization headers are malformed (see authorizationToken).
+    authorizationToken(socket.request.rawHeaders),
     queryToken(handshake.url)
   ])
 }

@@ -2,8 +2,9 @@ import type { Namespace } from 'socket.io'
 import { Adapter, type BroadcastOptions, type Room, type SocketId } from 'socket.io-adapter'
 import { PacketType, type Packet } from 'socket.io-parser'
 import type { EmitTarget } from '../../bus/envelope'
-import type { Hub } from '../../hub/hub'
-import { isJoinableRoom, isValidEventName } from '../../protocol/names'
+import { invalidArgument } from '../../errors'
+import { mayHold, type Hub } from '../../hub/hub'
+import { isJoinableRoom, isValidEventName, JOINABLE_ROOM_RULE } from '../../protocol/names'
 import { connectionOf } from './socketio-connection'
 
 interface HubEmit {
@@ -41,6 +42,9 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof A
     }
 
     override addAll (id: SocketId, rooms: Set<Room>): void {
+      // Checked before Socket.IO's own bookkeeping takes the room: a refused join must leave
+      // nothing behind that Socket.IO-only emits (socket ids, acks, several arguments) would reach.
+      if (this.bridged) for (const room of rooms) this.checkJoinable(id, room)
       super.addAll(id, rooms)
       const connection = this.connection(id)
       if (connection === undefined) return
@@ -51,6 +55,19 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof A
       super.del(id, room)
       const connection = this.connection(id)
       if (connection !== undefined && isSharedRoom(room, id)) hub.leave(connection, room)
+    }
+
+    /**
+     * A socket of the realtime namespace may hold its own id (Socket.IO's room of the socket) and the
+     * rooms any connection may join; never another connection's id, another `$` name, or another
+     * user's `user:` room, whoever asks (`socket.join` through `app.realtime.io` included).
+     */
+    private checkJoinable (id: SocketId, room: Room): void {
+      if (room === id) return
+      if (!isJoinableRoom(room)) throw invalidArgument('room', JOINABLE_ROOM_RULE)
+      const socket = this.namespace.sockets.get(id)
+      const holder = { userId: socket === undefined ? null : connectionOf(socket)?.userId ?? null }
+      if (!mayHold(holder, room)) throw invalidArgument('room', 'not the user: room of another user')
     }
 
     /** The hub connection of a socket, once it is admitted (membership before that would outlive a failed setup). */

@@ -18,7 +18,7 @@ type Middleware = Parameters<Namespace['use']>[0]
  */
 export function guardOtherNamespaces (io: Server, gateway: Gateway, realtimeNamespace: string): void {
   const authenticate: Middleware = (socket, next) => {
-    gateway.authenticator.identify(handshakeToken(socket.handshake)).then(() => { next() }, (err: unknown) => {
+    gateway.authenticator.identify(handshakeToken(socket)).then(() => { next() }, (err: unknown) => {
       next(connectError(gateway, err))
       endSessionAfterRefusal(socket)
     })

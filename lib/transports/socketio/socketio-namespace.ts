@@ -25,19 +25,32 @@ interface Connecting {
 const connecting = new WeakMap<object, Connecting>()
 
 /**
+ * Engine.io sessions that have carried a connection to the realtime namespace. One handshake
+ * carries one connection, ever: a client that disconnected from the namespace (or was
+ * disconnected) and CONNECTs again on the same session would start with a fresh message budget
+ * after one throttled handshake. socket.io-client opens a new session when it connects again.
+ */
+const carried = new WeakSet<object>()
+
+/**
  * Makes a Socket.IO namespace a realtime endpoint: clients authenticate with the same code as on
  * the ws endpoint (failures reach them as `connect_error` with `err.data.code`), then join the
  * shared hub and get the same `welcome` payload.
  */
 export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePacket: EventPacketEncoder): void {
   namespace.use((socket, next) => {
+    if (carried.has(socket.client)) {
+      next(connectError(gateway, new RealtimeError('BAD_REQUEST', 'This session has carried a connection already; open a new one')))
+      endSessionAfterRefusal(socket)
+      return
+    }
     const earlier = connecting.get(socket.client)
     if (earlier !== undefined && isStillConnecting(namespace, earlier.socket)) {
       next(connectError(gateway, new RealtimeError('BAD_REQUEST', 'This session is already connecting to the namespace')))
       return
     }
     connecting.set(socket.client, { socket, disconnectsSeen: gateway.hub.recentDisconnects.mark })
-    gateway.authenticator.identify(handshakeToken(socket.handshake)).then((identity) => {
+    gateway.authenticator.identify(handshakeToken(socket)).then((identity) => {
       // The connection registers itself with the socket; the hub learns of it on connect.
       void new SocketIoConnection(socket, identity, gateway, encodePacket)
       next()
@@ -65,6 +78,7 @@ function accept (socket: Socket): void {
   // Connected: Socket.IO itself ignores further CONNECTs of this session to the namespace.
   const own = connecting.get(socket.client)
   if (own?.socket === socket) connecting.delete(socket.client)
+  carried.add(socket.client)
   const connection = connectionOf(socket)
   if (connection === undefined) {
     // Only a middleware the app added with `use` after ours could let a socket skip authentication.
