@@ -40,6 +40,9 @@ function fastifyRealtime (fastify: FastifyInstance, options: options.RealtimeOpt
   return realtimePlugin(fastify, options)
 }
 
+/** The plugin with its named exports: what `require('fastify-realtime')` returns. */
+type Package = typeof fastifyRealtime
+
 // Types only: the values are assigned below, where Node's ESM loader can read their names.
 // A namespace merged with the plugin is how `export =` carries named exports and types.
 declare namespace fastifyRealtime {
@@ -60,7 +63,7 @@ declare namespace fastifyRealtime {
   // Empty until the app declares its events.
   export interface ClientToServerEvents {}
 
-  export const fastifyRealtime: typeof import('./index')
+  export const fastifyRealtime: Package
   export { fastifyRealtime as default }
 
   export import Realtime = realtime.Realtime

@@ -52,7 +52,7 @@ t.test('one engine.io session carries one realtime connection, ever: a CONNECT a
 async function rawHandshake (port: number, headerLines: string[]): Promise<string> {
   const socket = net.connect(port, '127.0.0.1')
   await once(socket, 'connect')
-  socket.write([`GET /socket.io/?EIO=4&transport=polling HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: close', ...headerLines, '', ''].join('\r\n'))
+  socket.write(['GET /socket.io/?EIO=4&transport=polling HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Connection: close', ...headerLines, '', ''].join('\r\n'))
   const chunks: Buffer[] = []
   for await (const chunk of socket) chunks.push(chunk as Buffer)
   const body = Buffer.concat(chunks).toString()
