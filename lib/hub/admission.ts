@@ -44,7 +44,7 @@ export async function admit (connection: Connection, gateway: AdmissionParts, is
     try {
       await hub.subscribed(rooms)
       if (!isOpen()) return undefined
-      const disconnected = hub.recentDisconnects.selectsSince(disconnectsSeen, connection.id, rooms)
+      const disconnected = hub.recentSelections.selectsSince(disconnectsSeen, connection.id, rooms)
       if (disconnected === true) {
         // Disconnected (a logout, say) while being authenticated or admitted: the close, not a welcome.
         connection.disconnect()
@@ -64,7 +64,7 @@ export async function admit (connection: Connection, gateway: AdmissionParts, is
       hub.register(connection)
       for (const room of rooms) hub.join(connection, room)
       // Joins and leaves of a selection this connection is in, made while it was being set up.
-      hub.recentDisconnects.replayRoomChanges(disconnectsSeen, connection.id, () => [...connection.rooms], (change, changed) => hub.changeRoomsOf(connection, change, changed))
+      hub.recentSelections.replayRoomChanges(disconnectsSeen, connection.id, () => [...connection.rooms], (change, changed) => hub.changeRoomsOf(connection, change, changed))
     } finally {
       endReservation()
     }

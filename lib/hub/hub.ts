@@ -10,7 +10,7 @@ import type { RoomChange } from './broadcast-operator'
 import { ClusterQueries } from './cluster-queries'
 import type { Connection, Membership } from './connection'
 import { OutboundEvent } from './outbound-event'
-import { RecentDisconnects } from './recent-disconnects'
+import { RecentSelections } from './recent-selections'
 import { RoomSubscriptions } from './room-subscriptions'
 
 /**
@@ -23,7 +23,7 @@ import { RoomSubscriptions } from './room-subscriptions'
 export class Hub implements Membership {
   readonly nodeId: NodeId = randomUUID()
   /** Disconnects, joins and leaves that connections not registered yet must still hear of. */
-  readonly recentDisconnects = new RecentDisconnects()
+  readonly recentSelections = new RecentSelections()
   private readonly connections = new Map<ConnectionId, Connection>()
   /**
    * Connections the server has begun to close: out of every room and query already, but their
@@ -201,7 +201,7 @@ export class Hub implements Membership {
 
   private applyRoomChange (selection: Selection, change: RoomChange, rooms: readonly Room[]): void {
     for (const connection of this.selected(selection)) this.changeRoomsOf(connection, change, rooms)
-    this.recentDisconnects.recordRoomChange(selection, change, rooms)
+    this.recentSelections.recordRoomChange(selection, change, rooms)
   }
 
   /** Applies a join or leave to one connection (also when admission replays one it missed). */
@@ -215,7 +215,7 @@ export class Hub implements Membership {
 
   private disconnectSelected (selection: Selection): void {
     for (const connection of this.selected(selection)) connection.disconnect()
-    this.recentDisconnects.record(selection)
+    this.recentSelections.record(selection)
   }
 
   /** This node's own answer to a cluster query. */

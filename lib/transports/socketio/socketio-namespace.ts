@@ -12,7 +12,7 @@ import { markConnected } from './session-ledger'
 /** A connection to a realtime namespace still going through the middlewares. */
 interface Connecting {
   readonly socket: Socket
-  /** The hub's disconnect mark when its token check began (see RecentDisconnects). */
+  /** The hub's disconnect mark when its token check began (see RecentSelections). */
   readonly disconnectsSeen: number
 }
 
@@ -49,7 +49,7 @@ export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePac
       next(connectError(gateway, new RealtimeError('BAD_REQUEST', 'This session is already connecting to the namespace')))
       return
     }
-    connecting.set(socket.client, { socket, disconnectsSeen: gateway.hub.recentDisconnects.mark })
+    connecting.set(socket.client, { socket, disconnectsSeen: gateway.hub.recentSelections.mark })
     gateway.authenticator.identify(handshakeToken(socket)).then((identity) => {
       // The connection registers itself with the socket; the hub learns of it on connect.
       void new SocketIoConnection(socket, identity, gateway, encodePacket)
@@ -92,7 +92,7 @@ function accept (socket: Socket): void {
   socket.on('disconnect', onDisconnect)
   socket.on('error', onSocketError)
   socket.onAny(onAnyEvent)
-  connection.start(own?.socket === socket ? own.disconnectsSeen : connection.gateway.hub.recentDisconnects.mark)
+  connection.start(own?.socket === socket ? own.disconnectsSeen : connection.gateway.hub.recentSelections.mark)
 }
 
 function onDisconnect (this: Socket): void {

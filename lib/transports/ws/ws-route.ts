@@ -11,7 +11,7 @@ import { WsConnection } from './ws-connection'
 
 const CONNECTION = Symbol('fastify-realtime.connection')
 
-/** The hub's disconnect mark when each handshake's token check began (see RecentDisconnects). */
+/** The hub's disconnect mark when each handshake's token check began (see RecentSelections). */
 const disconnectMarks = new WeakMap<FastifyRequest, number>()
 
 type TrackedSocket = WebSocket & { [CONNECTION]: WsConnection }
@@ -29,7 +29,7 @@ export function registerWsRoute (instance: FastifyInstance, gateway: Gateway, pa
     config: { rateLimit: false },
     onRequest: handshakeChecks,
     preValidation: async (request) => {
-      disconnectMarks.set(request, gateway.hub.recentDisconnects.mark)
+      disconnectMarks.set(request, gateway.hub.recentSelections.mark)
       request.realtimeIdentity = await gateway.authenticator.identifyRequest(request)
     },
     handler: upgradeRequired,
@@ -56,7 +56,7 @@ function accept (gateway: Gateway, socket: WebSocket, request: FastifyRequest): 
   socket.on('message', onMessage)
   socket.on('pong', onPong)
   socket.on('close', onClose)
-  const disconnectsSeen = disconnectMarks.get(request) ?? gateway.hub.recentDisconnects.mark
+  const disconnectsSeen = disconnectMarks.get(request) ?? gateway.hub.recentSelections.mark
   admit(connection, gateway, () => connection.isOpen, disconnectsSeen).then((welcome) => {
     if (welcome === undefined) return
     connection.send({ type: 'welcome', ...welcome })

@@ -1,11 +1,11 @@
 import t from 'tap'
-import { RecentDisconnects } from '../lib/hub/recent-disconnects'
+import { RecentSelections } from '../lib/hub/recent-selections'
 
 const selection = (rooms: string[], except: string[] = [], exceptConnectionId?: string): { rooms: string[], except: string[], exceptConnectionId?: string } =>
   exceptConnectionId === undefined ? { rooms, except } : { rooms, except, exceptConnectionId }
 
 t.test('a disconnect selects a connection by the rooms it is about to be in, and only those since its mark', async (t) => {
-  const recent = new RecentDisconnects()
+  const recent = new RecentSelections()
   recent.record(selection(['user:1']))
   const mark = recent.mark
   t.notOk(recent.selectsSince(mark, 'c1', ['user:1']), 'a disconnect before the mark does not count')
@@ -21,7 +21,7 @@ t.test('a disconnect selects a connection by the rooms it is about to be in, and
 })
 
 t.test('when more disconnects came since the mark than are kept, whether one was for the connection is unknown', async (t) => {
-  const recent = new RecentDisconnects()
+  const recent = new RecentSelections()
   const mark = recent.mark
   recent.record(selection(['user:1']))
   for (let i = 0; i < 1024; i++) recent.record(selection([`user:${i + 100}`]))
@@ -31,7 +31,7 @@ t.test('when more disconnects came since the mark than are kept, whether one was
 })
 
 t.test('no number of joins and leaves pushes a disconnect out', async (t) => {
-  const recent = new RecentDisconnects()
+  const recent = new RecentSelections()
   const mark = recent.mark
   recent.record(selection(['user:1']))
   for (let i = 0; i < 5000; i++) recent.recordRoomChange(selection([`order:${i}`]), 'join', [`archive:${i}`])

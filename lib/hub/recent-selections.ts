@@ -65,7 +65,7 @@ class Ring<T> {
  * disconnect recorded since then selects it; once registered, it replays the joins and leaves.
  * Disconnects and room changes are kept apart, so no amount of room changes pushes a logout out.
  */
-export class RecentDisconnects {
+export class RecentSelections {
   private readonly disconnects = new Ring<Selection>(DISCONNECT_CAPACITY)
   private readonly roomChanges = new Ring<RoomChangeEntry>(ROOM_CHANGE_CAPACITY)
   /** One sequence for both, so one mark serves both. */
