@@ -92,16 +92,8 @@ export class RawSocket {
   /** Resolves with the status code of the close frame the server sent (or 0 if it just hung up). */
   async closeCode (): Promise<number> {
     if (!this.socket.destroyed) await once(this.socket, 'close')
-    // Server frames are unmasked: find the close frame (opcode 0x8) and read its 2-byte status.
-    let offset = 0
-    while (offset + 2 <= this.received.length) {
-      const opcode = this.received[offset] & 0x0f
-      let length = this.received[offset + 1] & 0x7f
-      let start = offset + 2
-      if (length === 126) { length = this.received.readUInt16BE(offset + 2); start += 2 }
-      if (opcode === 0x8) return length >= 2 ? this.received.readUInt16BE(start) : 1005
-      offset = start + length
-    }
+    const close = this.serverFrames().find((frame) => frame.opcode === 0x8)
+    if (close !== undefined) return close.payload.length >= 2 ? close.payload.readUInt16BE(0) : 1005
     return 0
   }
 }
