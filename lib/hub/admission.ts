@@ -1,10 +1,9 @@
 import { CLOSE_CODES } from '../errors'
 import type { Gateway } from '../gateway'
-import { isJoinableRoom } from '../protocol/names'
 import type { WelcomePayload } from '../protocol/frames'
 import { userRoom, type Room } from '../types'
 import type { Connection } from './connection'
-import { mayHold, type Hub } from './hub'
+import { mayJoin, type Hub } from './hub'
 
 /**
  * Brings a new connection into the hub: its `user:{id}` room, the rooms `autoJoin` names, then
@@ -35,7 +34,7 @@ export async function admit (connection: Connection, gateway: AdmissionParts, is
     if (!Array.isArray(extraRooms)) throw new TypeError('autoJoin must return an array of room names')
     if (!isOpen()) return undefined
     const joined = extraRooms.filter((room) => {
-      if (isJoinableRoom(room) && mayHold(connection, room)) return true
+      if (mayJoin(connection, room)) return true
       gateway.log.warn({ connectionId: connection.id }, 'fastify-realtime: autoJoin returned a room the connection may not join (an invalid or reserved name, or another user\'s room); skipped')
       return false
     })

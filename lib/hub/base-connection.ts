@@ -97,13 +97,12 @@ export abstract class BaseConnection implements Connection, ExpiryListener {
   protected armExpiry (): void {
     const expiresAt = this.identity.expiresAt
     if (expiresAt === null) return
-    const delay = expiresAt - Date.now()
-    if (delay <= 0) {
+    if (this.tokenExpired()) {
       this.close(CLOSE_CODES.UNAUTHORIZED, 'token expired')
       return
     }
     // Longer token lifetimes are re-armed in steps.
-    expiryTimers.add(this, expiresAt, Math.min(delay, MAX_TIMER_DELAY))
+    expiryTimers.add(this, expiresAt, Math.min(expiresAt - Date.now(), MAX_TIMER_DELAY))
   }
 
   /** Transports call it when the connection has closed. */

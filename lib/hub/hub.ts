@@ -209,7 +209,7 @@ export class Hub implements Membership {
     for (const room of rooms) {
       // Envelopes from other nodes and emitters were checked there; a room none may hold is skipped.
       if (change === 'leave') this.leave(connection, room)
-      else if (isJoinableRoom(room) && mayHold(connection, room)) this.add(connection, room)
+      else if (mayJoin(connection, room)) this.add(connection, room)
     }
   }
 
@@ -283,6 +283,11 @@ export class Hub implements Membership {
   closingConnections (): IterableIterator<Connection> {
     return this.closing.values()
   }
+}
+
+/** Whether a connection may be in a room at all, whoever puts it there: a joinable name it may hold. */
+export function mayJoin (connection: Pick<Connection, 'userId'>, room: Room): boolean {
+  return isJoinableRoom(room) && mayHold(connection, room)
 }
 
 /** A `user:` room belongs to its user's own connections: anyone else in it would get their direct events. */
