@@ -3,9 +3,10 @@ import type { ServerOptions as EngineServerOptions } from 'engine.io'
 import type { Bus } from './bus/bus'
 import { resolvePrefix } from './bus/redis-channels'
 import { checkRedisOption, type RedisConnectionOption } from './bus/redis-connections'
-import { MAX_TIMER_DELAY } from './protocol/timer-bounds'
 import { invalidOption } from './errors'
 import { refuseUnknownOptions } from './option-names'
+import { duration, optionalBoolean, optionalFunction, optionalObject, positiveInteger } from './options-checks'
+import { resolveRecovery, type RecoveryOptions, type ResolvedRecovery } from './recovery/recovery-options'
 import type { RealtimeClient } from './hub/realtime-client'
 import type { RateLimit } from './throttle/rate-limit'
 
@@ -121,6 +122,11 @@ export interface RealtimeOptions {
   autoJoin?: (user: RealtimeUser | null, client: RealtimeClient) => Room[] | Promise<Room[]>
   /** Decides client `join` requests (default: any authenticated user may join any non-`user:` room). */
   canJoin?: (user: RealtimeUser | null, room: Room, client: RealtimeClient) => boolean | Promise<boolean>
+  /**
+   * Per-room history, and recovery of what a client missed while it was away, on both transports
+   * (default false). See docs/recovery.md.
+   */
+  recovery?: RecoveryOptions | boolean
 }
 
 export interface ResolvedOptions {
@@ -148,6 +154,7 @@ export interface ResolvedOptions {
   readonly closeTimeout: number
   readonly autoJoin: RealtimeOptions['autoJoin']
   readonly canJoin: NonNullable<RealtimeOptions['canJoin']>
+  readonly recovery: ResolvedRecovery | false
 }
 
 export interface ResolvedSocketIoOptions extends Readonly<EnginePassThroughOptions> {
@@ -165,7 +172,7 @@ export interface ResolvedSocketIoOptions extends Readonly<EnginePassThroughOptio
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'jwt', 'auth', 'ws', 'socketio', 'bus', 'redis', 'redisPrefix', 'clusterRequestTimeout', 'allowedOrigins',
   'connectionRateLimit', 'messageRateLimit', 'maxBadFrames', 'heartbeatInterval', 'maxPayload',
-  'maxRoomsPerConnection', 'maxBufferedBytes', 'closeTimeout', 'autoJoin', 'canJoin',
+  'maxRoomsPerConnection', 'maxBufferedBytes', 'closeTimeout', 'autoJoin', 'canJoin', 'recovery',
   'prefix', 'logLevel', 'logSerializers'
 ])
 const AUTH_OPTION_NAMES: ReadonlySet<string> = new Set(['required', 'userId', 'requireExpiry', 'trusted'])
@@ -209,7 +216,8 @@ export function resolveOptions (options: RealtimeOptions = {}): ResolvedOptions 
       pingInterval: options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL
     }),
     autoJoin: optionalFunction('autoJoin', options.autoJoin),
-    canJoin: optionalFunction('canJoin', options.canJoin) ?? isAuthenticated
+    canJoin: optionalFunction('canJoin', options.canJoin) ?? isAuthenticated,
+    recovery: resolveRecovery(options.recovery)
   })
 }
 
@@ -312,34 +320,4 @@ function resolveRateLimit (name: string, value: RateLimit | false | undefined, f
     max: positiveInteger(`${name}.max`, value.max, undefined),
     timeWindow: duration(`${name}.timeWindow`, value.timeWindow, undefined)
   })
-}
-
-/** A positive number of milliseconds a timer can wait. */
-function duration (name: string, value: unknown, fallback: number | undefined): number {
-  const ms = positiveInteger(name, value, fallback)
-  if (ms > MAX_TIMER_DELAY) throw invalidOption(name, `at most ${MAX_TIMER_DELAY} milliseconds (about 24.8 days)`)
-  return ms
-}
-
-/** An option that must be a positive integer, or `fallback` when left out (and fallback is given). */
-export function positiveInteger (name: string, value: unknown, fallback: number | undefined): number {
-  if (value === undefined && fallback !== undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw invalidOption(name, 'a positive integer')
-  return value
-}
-
-function optionalBoolean (name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') throw invalidOption(name, 'a boolean')
-  return value
-}
-
-function optionalFunction<T> (name: string, value: T | undefined): T | undefined {
-  if (value !== undefined && typeof value !== 'function') throw invalidOption(name, 'a function')
-  return value
-}
-
-function optionalObject<T> (name: string, value: T | undefined): T | undefined {
-  if (value !== undefined && (typeof value !== 'object' || value === null)) throw invalidOption(name, 'an object')
-  return value
 }

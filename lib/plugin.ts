@@ -46,7 +46,7 @@ export async function realtimePlugin (fastify: FastifyInstance, rawOptions: Real
 
   const log = fastify.log
   const bus = options.bus ?? (options.redis === undefined ? new MemoryBus() : new RedisBus({ redis: options.redis, prefix: options.redisPrefix }))
-  const hub = new Hub(bus, log, options.clusterRequestTimeout)
+  const hub = new Hub(bus, log, options.clusterRequestTimeout, options.recovery)
   const gateway: Gateway = {
     hub,
     rooms: new RoomAccess(hub, options),

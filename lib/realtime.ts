@@ -5,6 +5,7 @@ import type { Gateway } from './gateway'
 import { BroadcastOperator, userTarget } from './hub/broadcast-operator'
 import type { EventHandler, TypedEventHandler } from './hub/event-handlers'
 import { isValidRoomName, ROOM_NAME_RULE } from './protocol/names'
+import { readRoomHistory, type HistoryOptions, type RoomHistoryPage } from './recovery/room-history'
 import type { DataArgs, DefaultEventsMap, EventNames, EventsMap } from './typed-events'
 import type { NodeId, Room } from './types'
 
@@ -112,6 +113,15 @@ export class Realtime<ServerEvents extends EventsMap = DefaultEventsMap, ClientE
     const users = new Set<string>()
     for (const answer of await this.gateway.hub.ask({ kind: 'users' })) for (const user of answer) users.add(user)
     return [...users]
+  }
+
+  /**
+   * What a room's history keeps (the `recovery` option): by default its latest `maxReplay` events,
+   * or those after `since`, with the room's position for clients to resume from. Rejects with
+   * FST_REALTIME_REDIS_UNAVAILABLE when Redis cannot be read.
+   */
+  async history (room: Room, options?: HistoryOptions): Promise<RoomHistoryPage> {
+    return await readRoomHistory(this.gateway.hub.streams, room, options)
   }
 
   /** Whether this node currently reaches the others through the bus, and how often it did not. */

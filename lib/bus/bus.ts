@@ -1,8 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { Envelope, NodeEnvelope, RoutedEnvelope } from './envelope'
+import type { EmitEnvelope, Envelope, NodeEnvelope, RoutedEnvelope } from './envelope'
+import type { HistoryLimits } from './memory-history'
+import type { HistoryRead, StreamPosition, StreamStamp } from '../recovery/stream-position'
 import type { NodeId, Room } from '../types'
 
-export type EnvelopeListener = (envelope: Envelope) => void
+export type { HistoryLimits } from './memory-history'
+
+/** Receives an envelope; an emit that went through a room's history comes with its place in it. */
+export type EnvelopeListener = (envelope: Envelope, stamp?: StreamStamp) => void
 
 /** The node a bus serves, as the bus needs to know it. */
 export interface BusNode {
@@ -16,6 +21,13 @@ export interface BusNode {
    * The Redis bus keeps its own waits within it, and marks a room it alone subscribes to for half of it.
    */
   readonly subscribeTimeout: number
+  /** What room histories keep (the `recovery` option), undefined when they are off. */
+  readonly history: HistoryLimits | undefined
+  /**
+   * Called once the bus receives again after it may have missed envelopes (the Redis subscriber
+   * reconnected): the node catches up on room histories.
+   */
+  readonly resynced: () => void
 }
 
 /** Whether a bus currently reaches the other nodes. */
@@ -49,6 +61,22 @@ export interface Bus {
    * (for example while Redis is unreachable). Never rejects.
    */
   publish (envelope: RoutedEnvelope): Promise<boolean>
+  /**
+   * Appends an emit to one room's history and hands it to the room's other nodes, as one step, so
+   * history and live delivery cannot disagree. Resolves with its place in the room's stream, or
+   * undefined when the bus did not take it (then no node delivers it). Never rejects.
+   */
+  appendToHistory (room: Room, envelope: EmitEnvelope): Promise<StreamStamp | undefined>
+  /**
+   * A room's history after `after`, at most `limit` entries (0: only its epoch and top). With a
+   * `fence` of the room's current epoch above its top, the room starts a new epoch (its stream lost
+   * what a client saw). Undefined when the bus cannot be asked. Never rejects.
+   */
+  readHistory (room: Room, after: number, limit: number, fence?: StreamPosition): Promise<HistoryRead | undefined>
+  /** Keeps a recovery session for `ttl` milliseconds; false when the bus could not. Never rejects. */
+  saveSession (id: string, value: string, ttl: number): Promise<boolean>
+  /** Takes a recovery session (it can be taken once). Undefined when there is none, or the bus cannot be asked. Never rejects. */
+  takeSession (id: string): Promise<string | undefined>
   /** Sends an envelope to one node. Resolves true if that node is listening, false otherwise. Never rejects. */
   sendToNode (node: NodeId, envelope: NodeEnvelope): Promise<boolean>
   /**

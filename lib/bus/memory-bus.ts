@@ -1,5 +1,7 @@
 import type { Bus, BusNode, BusStatus } from './bus'
-import { routingRoom, type NodeEnvelope, type RoutedEnvelope } from './envelope'
+import { routingRoom, type EmitEnvelope, type NodeEnvelope, type RoutedEnvelope } from './envelope'
+import { MemoryHistory, MemorySessions } from './memory-history'
+import type { HistoryRead, StreamPosition, StreamStamp } from '../recovery/stream-position'
 import type { NodeId, Room } from '../types'
 
 const ALWAYS_CONNECTED: BusStatus = Object.freeze({ connected: true, disconnectedSince: null, outages: 0, failedPublishes: 0 })
@@ -10,6 +12,9 @@ const ALWAYS_CONNECTED: BusStatus = Object.freeze({ connected: true, disconnecte
  */
 export class MemoryBroker {
   readonly buses = new Set<MemoryBus>()
+  /** Room histories and recovery sessions, shared by the broker's nodes as Redis shares them. */
+  readonly history = new MemoryHistory()
+  readonly sessions = new MemorySessions()
 
   createBus (): MemoryBus {
     return new MemoryBus(this)
@@ -39,6 +44,29 @@ export class MemoryBus implements Bus {
       bus.node?.listener(envelope)
     }
     return true
+  }
+
+  async appendToHistory (room: Room, envelope: EmitEnvelope): Promise<StreamStamp | undefined> {
+    const limits = this.node?.history
+    if (limits === undefined) return undefined
+    const stamp = this.broker.history.append(room, envelope, limits)
+    for (const bus of this.broker.buses) {
+      if (bus !== this && bus.rooms.has(room)) bus.node?.listener(envelope, stamp)
+    }
+    return stamp
+  }
+
+  async readHistory (room: Room, after: number, limit: number, fence?: StreamPosition): Promise<HistoryRead> {
+    return this.broker.history.read(room, after, limit, fence)
+  }
+
+  async saveSession (id: string, value: string, ttl: number): Promise<boolean> {
+    this.broker.sessions.save(id, value, ttl)
+    return true
+  }
+
+  async takeSession (id: string): Promise<string | undefined> {
+    return this.broker.sessions.take(id)
   }
 
   async sendToNode (node: NodeId, envelope: NodeEnvelope): Promise<boolean> {

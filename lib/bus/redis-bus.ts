@@ -1,7 +1,8 @@
 import type Redis from 'ioredis'
 import type { Bus, BusNode, BusStatus } from './bus'
 import { decodeEnvelope } from './envelope-codec'
-import { routingRoom, type NodeEnvelope, type RoutedEnvelope } from './envelope'
+import { routingRoom, type EmitEnvelope, type NodeEnvelope, type RoutedEnvelope } from './envelope'
+import { readStamp, RedisHistory } from './redis-history'
 import { DEFAULT_NODE_HEARTBEAT_INTERVAL, NodeRegistry } from './node-registry'
 import { RedisChannels, resolvePrefix } from './redis-channels'
 import {
@@ -12,8 +13,9 @@ import { RedisHealth } from './redis-health'
 import { RedisPublisher } from './redis-publisher'
 import { SoleSubscriberSkip } from './sole-subscriber-skip'
 import { invalidOption, RealtimeConfigError } from '../errors'
-import { positiveInteger } from '../options'
+import { positiveInteger } from '../options-checks'
 import { settleWithin } from '../settle-within'
+import type { HistoryRead, StreamPosition, StreamStamp } from '../recovery/stream-position'
 import type { NodeId, Room } from '../types'
 
 const CLOSE_TIMEOUT_MS = 1_000
@@ -47,6 +49,7 @@ export interface RedisBusOptions {
 export class RedisBus implements Bus {
   private readonly channels: RedisChannels
   private readonly publisher: RedisPublisher
+  private readonly history: RedisHistory
   private readonly subscriber: RedisClient
   private readonly ownsPublisher: boolean
   private readonly sharded: boolean
@@ -75,6 +78,7 @@ export class RedisBus implements Bus {
     if (this.nodeTtl <= this.heartbeatInterval) throw invalidOption('nodeTtl', 'longer than nodeHeartbeatInterval')
     const { client, owned } = openCommandConnection(redis)
     this.publisher = new RedisPublisher(client, this.channels)
+    this.history = new RedisHistory(client, this.channels)
     this.ownsPublisher = owned
     this.sharded = isCluster(client)
     this.subscriber = openSubscriberConnection(client)
@@ -118,6 +122,29 @@ export class RedisBus implements Bus {
       ? this.skip.publish(room, envelope)
       : this.publisher.publish(envelope)
     return this.counted(published)
+  }
+
+  appendToHistory (room: Room, envelope: EmitEnvelope): Promise<StreamStamp | undefined> {
+    const limits = this.node?.history
+    if (limits === undefined) return Promise.resolve(undefined)
+    return this.history.append(room, envelope, limits).then((stamp) => {
+      if (stamp === undefined) this.health?.publishFailed()
+      return stamp
+    })
+  }
+
+  readHistory (room: Room, after: number, limit: number, fence?: StreamPosition): Promise<HistoryRead | undefined> {
+    return this.history.read(room, after, limit, fence)
+  }
+
+  async saveSession (id: string, value: string, ttl: number): Promise<boolean> {
+    if (this.publisher.client.status !== 'ready') return false
+    return await this.publisher.client.set(this.channels.session(id), value, 'PX', ttl).then(() => true, () => false)
+  }
+
+  async takeSession (id: string): Promise<string | undefined> {
+    if (this.publisher.client.status !== 'ready') return undefined
+    return await this.publisher.client.getdel(this.channels.session(id)).then((value) => value ?? undefined, () => undefined)
   }
 
   async sendToNode (node: NodeId, envelope: NodeEnvelope): Promise<boolean> {
@@ -183,7 +210,8 @@ export class RedisBus implements Bus {
   private receive (message: string): void {
     const node = this.node
     if (node === undefined) return
-    const decoded = decodeEnvelope(message)
+    const stamp = readStamp(message)
+    const decoded = decodeEnvelope(stamp === undefined ? message : stamp.rest)
     if (!decoded.ok) {
       node.log.debug({ reason: decoded.reason }, 'fastify-realtime: dropped a malformed bus message')
       return
@@ -193,8 +221,12 @@ export class RedisBus implements Bus {
       if (envelope.origin !== node.id) this.skip?.receive(envelope)
       return
     }
+    // A stamped message is one room's copy of an emit (see RedisHistory): its stamp names that room.
+    const stamped = stamp !== undefined && envelope.type === 'emit' && envelope.rooms.length === 1
+      ? { room: envelope.rooms[0], offset: stamp.offset, epoch: stamp.epoch }
+      : undefined
     try {
-      node.listener(envelope)
+      node.listener(envelope, stamped)
     } catch (err) {
       // Thrown into ioredis's reply parser it would break the connection for every later message.
       node.log.error({ err }, 'fastify-realtime: failed to handle a bus message')
@@ -228,6 +260,8 @@ export class RedisBus implements Bus {
         if (connection !== this.subscriberConnection) return
         this.subscriptionsInPlace = ok
         this.recovered(health)
+        // What was published while the subscriber was away is in the room histories.
+        if (ok) this.node?.resynced()
       })
     })
     for (const [client, name] of [[command, 'command'], [this.subscriber, 'subscriber']] as const) {

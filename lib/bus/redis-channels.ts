@@ -31,6 +31,11 @@ export class RedisChannels {
     return `${this.prefix}#node#${node}`
   }
 
+  /** The key of a recovery session (see the recovery option). */
+  session (id: string): string {
+    return `${this.prefix}#session#${id}`
+  }
+
   /** Where an envelope goes: its room's channel when only that room's nodes need it, the broadcast channel otherwise. */
   of (envelope: RoutedEnvelope): string {
     const room = routingRoom(envelope)

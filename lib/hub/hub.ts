@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Bus, BusStatus } from '../bus/bus'
-import type { ClusterQuery, EmitTarget, Envelope, QueryAnswers, QueryKind, Selection } from '../bus/envelope'
+import type { ClusterQuery, EmitEnvelope, EmitTarget, Envelope, QueryAnswers, QueryKind, Selection } from '../bus/envelope'
 import { invalidArgument } from '../errors'
 import { encodeData } from '../protocol/codec'
-import { isJoinableRoom, JOINABLE_ROOM_RULE } from '../protocol/names'
+import { historyCopies } from '../recovery/history-copies'
+import type { ResolvedRecovery } from '../recovery/recovery-options'
+import type { StreamPosition, StreamStamp } from '../recovery/stream-position'
+import { isJoinableRoom, JOINABLE_ROOM_RULE, RESET_EVENT } from '../protocol/names'
 import { USER_ROOM_PREFIX, userRoom, type ConnectionId, type NodeId, type Room } from '../types'
 import type { RoomChange } from './broadcast-operator'
 import { ClusterQueries } from './cluster-queries'
 import type { Connection, Membership } from './connection'
 import { OutboundEvent } from './outbound-event'
 import { RecentSelections } from './recent-selections'
+import { Resumes, type PreparedResume } from './resume'
+import { RoomStreams } from './room-streams'
 import { RoomSubscriptions } from './room-subscriptions'
 
 /**
@@ -38,19 +43,34 @@ export class Hub implements Membership {
   private readonly subscriptions: RoomSubscriptions
   private readonly clusterRequestTimeout: number
   private emptyWaiters: Array<() => void> = []
+  /** Rooms with history (the `recovery` option): their events go through streams, in offset order. */
+  readonly streams: RoomStreams | undefined
+  private readonly resumes: Resumes | undefined
 
-  constructor (bus: Bus, log: FastifyBaseLogger, clusterRequestTimeout: number) {
+  constructor (bus: Bus, log: FastifyBaseLogger, clusterRequestTimeout: number, recovery: ResolvedRecovery | false = false) {
     this.bus = bus
     this.log = log
     this.clusterRequestTimeout = clusterRequestTimeout
     this.queries = new ClusterQueries(this.nodeId, bus, clusterRequestTimeout, log)
-    this.subscriptions = new RoomSubscriptions(bus, clusterRequestTimeout, (room) => this.members.has(room))
+    const streams = this.streams = recovery === false
+      ? undefined
+      : new RoomStreams(bus, recovery, { deliver: (envelope, stamp) => this.deliverStamped(envelope, stamp), reset: (room, position) => this.sendReset(room, position) })
+    this.resumes = streams === undefined ? undefined : new Resumes(streams, (connection, envelope) => this.selects(connection, envelope), clusterRequestTimeout)
+    this.subscriptions = new RoomSubscriptions(bus, clusterRequestTimeout, (room) => this.members.has(room), streams === undefined
+      ? undefined
+      : { subscribed: (room, inEffect) => streams.open(room, inEffect), unsubscribed: (room) => streams.close(room) })
   }
 
   /** Attaches the bus to this node; resolves once envelopes for it arrive. Rejects when the bus cannot start. */
   async start (): Promise<void> {
+    const recovery = this.streams?.recovery
     await this.bus.attach({
-      id: this.nodeId, listener: (envelope) => this.receive(envelope), log: this.log, subscribeTimeout: this.clusterRequestTimeout
+      id: this.nodeId,
+      listener: (envelope, stamp) => this.receive(envelope, stamp),
+      log: this.log,
+      subscribeTimeout: this.clusterRequestTimeout,
+      history: recovery === undefined ? undefined : { size: recovery.historySize, ttl: recovery.historyTtl },
+      resynced: () => this.streams?.catchUp()
     })
   }
 
@@ -140,11 +160,59 @@ export class Hub implements Membership {
     return this.subscriptions.inEffect(rooms)
   }
 
-  /** Delivers to local members now and hands the emit to the bus for the other nodes. */
+  /**
+   * Delivers to local members now and hands the emit to the bus for the other nodes. To rooms with
+   * history, it is delivered once the bus has stored it (everywhere in its offset order), and
+   * nowhere when the bus could not.
+   */
   emit (target: EmitTarget, event: string, data: unknown): Promise<boolean> {
     const dataJson = encodeData(data)
+    const streams = this.streams
+    if (streams !== undefined && target.rooms.some((room) => streams.keeps(room))) return this.emitThroughHistory(streams, target, event, dataJson)
     this.deliver(target, event, dataJson)
-    return this.bus.publish({ type: 'emit', origin: this.nodeId, event, dataJson, ...selectionOf(target), omitRoom: target.omitRoom })
+    return this.bus.publish(this.emitEnvelope(target, event, dataJson))
+  }
+
+  private async emitThroughHistory (streams: RoomStreams, target: EmitTarget, event: string, dataJson: string): Promise<boolean> {
+    const { copies, rest } = historyCopies(target, (room) => streams.keeps(room))
+    const sent = copies.map(async ({ room, target: copy }) => {
+      const envelope = this.emitEnvelope(copy, event, dataJson)
+      const stamp = await this.bus.appendToHistory(room, envelope)
+      if (stamp !== undefined) streams.receive(envelope, stamp)
+      return stamp !== undefined
+    })
+    if (rest !== undefined) {
+      this.deliver(rest, event, dataJson)
+      sent.push(this.bus.publish(this.emitEnvelope(rest, event, dataJson)))
+    }
+    return (await Promise.all(sent)).every(Boolean)
+  }
+
+  private emitEnvelope (target: EmitTarget, event: string, dataJson: string): EmitEnvelope {
+    return { type: 'emit', origin: this.nodeId, event, dataJson, ...selectionOf(target), omitRoom: target.omitRoom }
+  }
+
+  /** Resolves once the streams of these rooms (those with history the node receives) know their position. */
+  async positioned (rooms: Iterable<Room>): Promise<void> {
+    await this.streams?.positioned(rooms)
+  }
+
+  /** Where each of these rooms with history is for a connection that joins it now: its events after it follow. */
+  positionsOf (rooms: Iterable<Room>): Record<Room, StreamPosition> {
+    const positions: Record<Room, StreamPosition> = {}
+    for (const room of rooms) {
+      const position = this.streams?.get(room)?.position()
+      if (position !== undefined) positions[room] = position
+    }
+    return positions
+  }
+
+  /**
+   * Reads ahead what a connection missed in rooms reserved for it, from the positions its client
+   * had reached (see Resumes); completed where it joins them.
+   */
+  async prepareResume (requested: ReadonlyMap<Room, StreamPosition>): Promise<PreparedResume | undefined> {
+    return await this.resumes?.prepare(requested)
   }
 
   /** Makes the selected connections join or leave rooms, here now and on the other nodes through the bus. */
@@ -164,7 +232,12 @@ export class Hub implements Membership {
     return this.queries.ask(query, this.answer(query) as QueryAnswers[K])
   }
 
-  private receive (envelope: Envelope): void {
+  private receive (envelope: Envelope, stamp?: StreamStamp): void {
+    // This node's own emits through a room's history come back too: the room's stream drops them as duplicates.
+    if (stamp !== undefined && envelope.type === 'emit') {
+      this.streams?.receive(envelope, stamp)
+      return
+    }
     if (envelope.origin === this.nodeId) return
     switch (envelope.type) {
       case 'emit':
@@ -197,6 +270,26 @@ export class Hub implements Membership {
       if (connection.id === target.exceptConnectionId || excluded?.has(connection) === true) continue
       connection.deliver(message)
     }
+  }
+
+  /** One event of a room's stream, in its offset order, to the room's local members. */
+  private deliverStamped (envelope: EmitEnvelope, stamp: StreamStamp): void {
+    const message = new OutboundEvent(envelope.event, envelope.dataJson, envelope.omitRoom ? undefined : stamp.room, stamp)
+    const excluded = envelope.except.length > 0 ? this.membersOf(envelope.except) : undefined
+    for (const connection of iterate(this.members.get(stamp.room))) {
+      if (connection.id === envelope.exceptConnectionId || excluded?.has(connection) === true) continue
+      connection.deliver(message)
+    }
+  }
+
+  /** Whether a stored emit selects this connection, a member of its room (a replay). */
+  private selects (connection: Connection, envelope: EmitEnvelope): boolean {
+    return connection.id !== envelope.exceptConnectionId && !envelope.except.some((room) => connection.rooms.has(room))
+  }
+
+  private sendReset (room: Room, position: StreamPosition): void {
+    this.log.debug({ room, position }, 'fastify-realtime: a room\'s events could not all be delivered in order; its members were told to reload it')
+    this.deliver({ rooms: [room], except: [], omitRoom: false }, RESET_EVENT, JSON.stringify({ room, position }))
   }
 
   private applyRoomChange (selection: Selection, change: RoomChange, rooms: readonly Room[]): void {

@@ -1,3 +1,4 @@
+import type { StreamStamp } from '../recovery/stream-position'
 import type { Room } from '../types'
 
 /**
@@ -10,12 +11,15 @@ export class OutboundEvent {
   readonly dataJson: string
   /** The room named in the frame: set when the emit targeted exactly one room. */
   readonly room: Room | undefined
+  /** Its place in a room's history, for an emit to a room that keeps one (the `recovery` option). */
+  readonly position: StreamStamp | undefined
   private encodings: Map<object, unknown> | undefined
 
-  constructor (event: string, dataJson: string, room: Room | undefined) {
+  constructor (event: string, dataJson: string, room: Room | undefined, position?: StreamStamp) {
     this.event = event
     this.dataJson = dataJson
     this.room = room
+    this.position = position
   }
 
   /** Runs `encoder` the first time a transport asks, then returns the cached result. */

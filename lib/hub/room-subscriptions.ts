@@ -15,17 +15,26 @@ import type { Room } from '../types'
  * Waiting is bounded by `waitMs`: a join is acknowledged once the room's envelopes reach this node,
  * or after `waitMs` if Redis does not confirm (frozen), never later.
  */
+/** Hears of each room this node starts and stops receiving (the room streams follow them). */
+export interface SubscriptionObserver {
+  /** `inEffect` resolves once the room's messages reach this node, or after the wait bound. */
+  subscribed: (room: Room, inEffect: Promise<void>) => void
+  unsubscribed: (room: Room) => void
+}
+
 export class RoomSubscriptions {
   private readonly bus: Bus
   private readonly waitMs: number
   private readonly hasMembers: (room: Room) => boolean
+  private readonly observer: SubscriptionObserver | undefined
   private readonly pending = new Map<Room, Promise<void>>()
   private readonly reservations = new RefCounts<Room>()
 
-  constructor (bus: Bus, waitMs: number, hasMembers: (room: Room) => boolean) {
+  constructor (bus: Bus, waitMs: number, hasMembers: (room: Room) => boolean, observer?: SubscriptionObserver) {
     this.bus = bus
     this.waitMs = waitMs
     this.hasMembers = hasMembers
+    this.observer = observer
   }
 
   /** The room got its first local member: subscribe, unless a reservation already did. */
@@ -66,10 +75,12 @@ export class RoomSubscriptions {
       if (this.pending.get(room) === subscription) this.pending.delete(room)
     })
     this.pending.set(room, subscription)
+    this.observer?.subscribed(room, settleWithin(subscription, this.waitMs))
   }
 
   private unsubscribe (room: Room): void {
     this.pending.delete(room)
     this.bus.unsubscribe(room)
+    this.observer?.unsubscribed(room)
   }
 }

@@ -3,6 +3,7 @@
  * Decoding never throws: every bad input becomes a `BAD_REQUEST` result carrying the frame id when
  * one could be read, so the client can match the error to its request.
  */
+import type { StreamStamp } from '../recovery/stream-position'
 import type { ClientFrame, FrameId, ServerFrame } from './frames'
 import { parseJsonObject } from './json-object'
 import { EVENT_NAME_RULE, isPlausibleToken, isValidEventName, isValidFrameId, isValidRoomName, ROOM_NAME_RULE } from './names'
@@ -60,8 +61,14 @@ export function encodeData (data: unknown): string {
   return JSON.stringify(data) ?? 'null'
 }
 
-/** An `event` frame assembled around already-serialised data, so data is stringified once per emit. */
-export function encodeEventFrame (event: string, dataJson: string, room: string | undefined): string {
+/**
+ * An `event` frame assembled around already-serialised data, so data is stringified once per emit;
+ * with its place in a room's history when it has one.
+ */
+export function encodeEventFrame (event: string, dataJson: string, room: string | undefined, position?: StreamStamp): string {
   const roomField = room === undefined ? '' : `,"room":${JSON.stringify(room)}`
-  return `{"type":"event","event":${JSON.stringify(event)}${roomField},"data":${dataJson}}`
+  const positionField = position === undefined
+    ? ''
+    : `,"position":{"room":${JSON.stringify(position.room)},"offset":${position.offset},"epoch":${JSON.stringify(position.epoch)}}`
+  return `{"type":"event","event":${JSON.stringify(event)}${roomField},"data":${dataJson}${positionField}}`
 }

@@ -54,8 +54,11 @@ export const EVENT_NAME_RULE = `a non-empty string of at most ${MAX_EVENT_NAME_L
 /** Socket.IO's own: its clients drop the connection when they receive one. */
 const SOCKET_IO_EVENTS = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']
 
+/** The event that tells a room's members its events before a position cannot all reach them (the `recovery` option). */
+export const RESET_EVENT = 'recovery:reset'
+
 /** What the plugin itself sends clients (Socket.IO events; on /ws, frame types): a server event of that name would be taken for it. */
-const PLUGIN_MESSAGE_EVENTS = ['welcome', 'error', 'disconnect_reason']
+const PLUGIN_MESSAGE_EVENTS = ['welcome', 'error', 'disconnect_reason', RESET_EVENT]
 
 /** Requests clients send the plugin, handled by the plugin itself. */
 const CLIENT_REQUEST_EVENTS = ['join', 'leave', 'auth']

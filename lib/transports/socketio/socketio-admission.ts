@@ -16,10 +16,12 @@ interface Admitted extends Connection {
  * disconnect mark when the client's token check began.
  */
 export async function admitAndWelcome (connection: Admitted, socket: Socket, gateway: Gateway, disconnectsSeen: number): Promise<boolean> {
-  const welcome = await admit(connection, gateway, () => connection.isOpen, disconnectsSeen)
-  if (welcome === undefined) return false
-  // Rooms app code joined through `app.realtime.io` while the client was being admitted.
-  for (const room of socket.rooms) if (room !== connection.id && isJoinableRoom(room)) connection.join(room)
-  socket.emit('welcome', { ...welcome, rooms: [...connection.rooms] })
-  return true
+  return await admit(connection, gateway, () => connection.isOpen, {
+    disconnectsSeen,
+    greet: (welcome) => {
+      // Rooms app code joined through `app.realtime.io` while the client was being admitted.
+      for (const room of socket.rooms) if (room !== connection.id && isJoinableRoom(room)) connection.join(room)
+      socket.emit('welcome', { ...welcome, rooms: [...connection.rooms] })
+    }
+  })
 }

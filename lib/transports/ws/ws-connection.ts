@@ -14,7 +14,7 @@ import { handleFrame, type FrameConnection } from './ws-inbound'
 
 /** Encodes an event as a pre-framed ws message; used as the `encodeOnce` key for every ws recipient. */
 function frameEvent (message: OutboundEvent): Buffer {
-  return frameText(encodeEventFrame(message.event, message.dataJson, message.room))
+  return frameText(encodeEventFrame(message.event, message.dataJson, message.room, message.position))
 }
 
 interface InboundFrame {

@@ -68,7 +68,7 @@ function handleClientFrame (connection: FrameConnection, frame: ClientFrame): Ha
       // Frames behind a join wait for it, so a client that joins and then emits sees its join applied.
       const done = connection.gateway.rooms.requestJoin(connection, frame.room)
         .then(
-          () => { if (frame.id !== undefined) sendAck(connection, frame.id, { room: frame.room }) },
+          (position) => { if (frame.id !== undefined) sendAck(connection, frame.id, position === undefined ? { room: frame.room } : { room: frame.room, position }) },
           (err: unknown) => connection.sendError(frame.id, asRealtimeError(connection.gateway, connection.id, err, 'a client request failed'))
         )
       return { done, holdsQueue: true }

@@ -5,7 +5,11 @@ import { CLOSE_CODES, RealtimeError } from '../../errors'
 import type { Gateway } from '../../gateway'
 import { admit } from '../../hub/admission'
 import { ANONYMOUS } from '../../auth/verify-token'
+import type { WelcomePayload } from '../../protocol/frames'
 import { CONNECTION_ID_PREFIX } from '../../protocol/names'
+import { parseResumeRequest } from '../../recovery/resume-request'
+import type { StreamPosition } from '../../recovery/stream-position'
+import type { Room } from '../../types'
 import { releaseHandshake } from '../release-handshake'
 import { WsConnection } from './ws-connection'
 
@@ -13,6 +17,8 @@ const CONNECTION = Symbol('fastify-realtime.connection')
 
 /** The hub's disconnect mark when each handshake's token check began (see RecentSelections). */
 const disconnectMarks = new WeakMap<FastifyRequest, number>()
+/** The positions a handshake resumes from (`?resume=`, with the `recovery` option). */
+const resumes = new WeakMap<FastifyRequest, Map<Room, StreamPosition>>()
 
 type TrackedSocket = WebSocket & { [CONNECTION]: WsConnection }
 
@@ -31,6 +37,9 @@ export function registerWsRoute (instance: FastifyInstance, gateway: Gateway, pa
     preValidation: async (request) => {
       disconnectMarks.set(request, gateway.hub.recentSelections.mark)
       request.realtimeIdentity = await gateway.authenticator.identifyRequest(request)
+      const resume = (request.query as Record<string, unknown> | undefined)?.resume
+      // Without recovery there is nothing to resume: the parameter is ignored, and the client's rooms are re-joined as ever.
+      if (resume !== undefined && gateway.options.recovery !== false) resumes.set(request, parseResumeRequest(resume))
     },
     handler: upgradeRequired,
     wsHandler: (socket, request) => {
@@ -57,10 +66,9 @@ function accept (gateway: Gateway, socket: WebSocket, request: FastifyRequest): 
   socket.on('pong', onPong)
   socket.on('close', onClose)
   const disconnectsSeen = disconnectMarks.get(request) ?? gateway.hub.recentSelections.mark
-  admit(connection, gateway, () => connection.isOpen, disconnectsSeen).then((welcome) => {
-    if (welcome === undefined) return
-    connection.send({ type: 'welcome', ...welcome })
-    connection.startHandling()
+  const greet = (welcome: WelcomePayload): void => { connection.send({ type: 'welcome', ...welcome }) }
+  admit(connection, gateway, () => connection.isOpen, { disconnectsSeen, resume: resumes.get(request), greet }).then((admitted) => {
+    if (admitted) connection.startHandling()
   }, (err: unknown) => {
     gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: connection setup (autoJoin) failed')
     connection.close(CLOSE_CODES.INTERNAL, 'setup failed')
