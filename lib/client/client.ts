@@ -1,4 +1,4 @@
-import type { ClientFrame, FrameId, WelcomePayload } from '../protocol/frames'
+import type { ClientFrame, FrameId } from '../protocol/frames'
 import type { Room } from '../types'
 import { encodeClientFrame } from './client-codec'
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './client-options'
@@ -6,12 +6,13 @@ import { ABNORMAL_CLOSE_CODE, NORMAL_CLOSE_CODE, UNAUTHORIZED_CLOSE_CODE } from 
 import { RealtimeClientError, type CloseDetails } from './errors'
 import {
   type DataArgs, type DefaultEventsMap, type EventAck, type EventNames, type EventsMap,
-  type LifecycleEvents, type LifecycleListener, type ServerEventListener
+  type LifecycleEvents, type LifecycleListener, type RecoveredEvent, type ServerEventListener, type WelcomePayload
 } from './events'
 import { handleInbound, type InboundHandlers } from './inbound'
 import { ListenerRegistry, type AnyListener } from './listener-registry'
 import { PendingRequests } from './pending-requests'
 import { Reconnector } from './reconnector'
+import { Recovery } from './recovery'
 import { RoomMemory } from './room-memory'
 import { SocketSession } from './socket-session'
 import { readToken, subprotocolsFor, type TokenRead } from './token'
@@ -28,7 +29,8 @@ interface Waiter {
 
 /**
  * A client of the plugin's raw WebSocket JSON protocol (v1). It connects, reconnects with backoff
- * after recoverable closes, re-joins the rooms it joined, and turns requests into promises.
+ * after recoverable closes, re-joins the rooms it joined (resuming the history rooms of a server
+ * with `recovery` on), and turns requests into promises.
  * Requests made while not connected reject at once with `DISCONNECTED`; they are not queued.
  */
 export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEvents extends EventsMap = DefaultEventsMap> {
@@ -36,6 +38,7 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
   private readonly listeners = new ListenerRegistry()
   private readonly pending: PendingRequests
   private readonly roomMemory = new RoomMemory()
+  private readonly recovery = new Recovery()
   private readonly reconnector: Reconnector
   private session: SocketSession | undefined
   /** The current connection's welcome; undefined while not connected. */
@@ -51,7 +54,11 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
   private tokenRead: TokenRead | undefined
   private readonly inbound: InboundHandlers = {
     welcome: (welcome) => { this.onWelcome(welcome) },
-    event: (event, data, room) => { this.listeners.emit(event, data, room) },
+    event: (event, data, room, position) => {
+      // An event the client already delivered: a replay overlapping what arrived live.
+      if (position === undefined || this.recovery.accept(position)) this.listeners.emit(event, data, room, position)
+    },
+    reset: (room, position) => { this.emitRecovered(this.recovery.reset(room, position)) },
     answer: (id, outcome) => outcome.ok ? this.pending.resolve(id, outcome.value) : this.pending.reject(id, outcome.error),
     report: (error) => { this.listeners.emit('error', error) }
   }
@@ -101,6 +108,7 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
     this.reconnector.reset()
     this.releaseSession()
     this.roomMemory.forgetAll()
+    this.recovery.forgetAll()
     const error = new RealtimeClientError('DISCONNECTED', 'The client was closed')
     this.pending.rejectAll(error)
     this.rejectWaiters(error)
@@ -113,8 +121,9 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
     this.roomMemory.joinRequested(room, id)
     let joined = false
     try {
-      await answer
+      const ack = await answer
       joined = true
+      this.emitRecovered(this.recovery.joined(room, ack))
     } finally {
       this.roomMemory.settled(room, id, joined)
     }
@@ -124,6 +133,7 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
   async leave (room: Room): Promise<void> {
     if (this.welcome === undefined) {
       this.roomMemory.forget(room)
+      this.recovery.forget(room)
       return
     }
     const { id, answer } = this.request({ type: 'leave', room }, `leave "${room}"`)
@@ -132,6 +142,7 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
       await answer
     } finally {
       this.roomMemory.settled(room, id, false)
+      this.recovery.forget(room)
     }
   }
 
@@ -206,7 +217,8 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
       return
     }
     try {
-      const socket = new this.options.WebSocket(this.options.url, subprotocolsFor(token))
+      const url = this.recovery.urlFor(this.options.url, this.roomMemory.rooms)
+      const socket = new this.options.WebSocket(url, subprotocolsFor(token))
       this.usedToken = token
       this.session = new SocketSession(socket, {
         message: (data) => { handleInbound(data, this.inbound) },
@@ -232,15 +244,29 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
     const attempts = this.reconnector.welcomed()
     const isReconnect = this.hasBeenWelcomed
     this.hasBeenWelcomed = true
+    const { recovered, leave } = this.recovery.welcomed(welcome)
     // Join frames go out before any listener can send, and the server applies them in order.
+    // Rooms the server resumed are in `welcome.rooms` already, so only the others are joined.
     const rejoined = isReconnect
-      ? this.roomMemory.rejoin(welcome.rooms, async (room) => await this.request({ type: 'join', room }, `re-join "${room}"`).answer, () => session.isReleased)
+      ? this.roomMemory.rejoin(welcome.rooms, async (room) => { await this.rejoin(room) }, () => session.isReleased)
       : undefined
+    for (const room of leave) this.request({ type: 'leave', room }, `leave "${room}"`).answer.catch(() => {})
     for (const waiter of this.waiters.splice(0)) waiter.resolve(welcome)
     this.listeners.emit('welcome', welcome)
+    // Before the next frame is read: the app hears "reload" before any event of the room that follows.
+    for (const event of recovered) this.emitRecovered(event)
     void rejoined?.then((outcome) => {
-      if (this.session === session) this.listeners.emit('reconnect', { attempts, ...outcome })
+      if (this.session === session) this.listeners.emit('reconnect', { attempts, ...outcome, recovered: this.recovery.reconnectOutcome })
     })
+  }
+
+  private async rejoin (room: Room): Promise<void> {
+    const ack = await this.request({ type: 'join', room }, `re-join "${room}"`).answer
+    this.emitRecovered(this.recovery.joined(room, ack))
+  }
+
+  private emitRecovered (event: RecoveredEvent | undefined): void {
+    if (event !== undefined) this.listeners.emit('recovered', event)
   }
 
   /** The current socket closed, or its attempt failed: tell the listeners, then retry or stop. */

@@ -1,13 +1,24 @@
-import type { FrameId, WelcomePayload } from '../protocol/frames'
+import type { FrameId } from '../protocol/frames'
 import type { Room } from '../types'
-import { decodeServerFrame } from './client-codec'
+import { decodeServerFrame, type InboundFrame } from './client-codec'
 import { RealtimeClientError } from './errors'
+import type { WelcomePayload } from './events'
+import type { EventPosition, StreamPosition } from './positions'
+import { RESET_EVENT, resetNotice } from './recovery-fields'
 import { CLIENT_LIFECYCLE_EVENTS } from '../protocol/names'
+
+/**
+ * Lifecycle events added with recovery. (They belong in CLIENT_LIFECYCLE_EVENTS, which the
+ * protocol module owns; listed here until they are there.)
+ */
+const RECOVERY_LIFECYCLE_EVENTS: ReadonlySet<string> = new Set(['recovered'])
 
 /** What the client does with each kind of server frame. */
 export interface InboundHandlers {
   welcome: (welcome: WelcomePayload) => void
-  event: (event: string, data: unknown, room: Room | undefined) => void
+  event: (event: string, data: unknown, room: Room | undefined, position: EventPosition | undefined) => void
+  /** A `recovery:reset` notice: the server lost `room`'s stream; its events after `position` follow. */
+  reset: (room: Room, position: StreamPosition) => void
   /** Settles the request sent with `id`; false when none is waiting (unknown, or timed out). */
   answer: (id: FrameId, outcome: { ok: true, value: unknown } | { ok: false, error: RealtimeClientError }) => boolean
   /** Something the server sent that answers no request: an `error` frame without id, an unreadable frame. */
@@ -28,13 +39,15 @@ export function handleInbound (data: unknown, handlers: InboundHandlers): void {
   const frame = result.frame
   switch (frame.type) {
     case 'welcome':
-      handlers.welcome({ connectionId: frame.connectionId, user: frame.user, rooms: frame.rooms })
+      handlers.welcome(welcomePayload(frame))
       return
     case 'event':
-      if (CLIENT_LIFECYCLE_EVENTS.has(frame.event)) {
+      if (frame.event === RESET_EVENT) {
+        reset(handlers, frame.data)
+      } else if (CLIENT_LIFECYCLE_EVENTS.has(frame.event) || RECOVERY_LIFECYCLE_EVENTS.has(frame.event)) {
         handlers.report(new RealtimeClientError('PROTOCOL_ERROR', `The server sent an event named "${frame.event}", a name the client reserves`))
       } else {
-        handlers.event(frame.event, frame.data, frame.room)
+        handlers.event(frame.event, frame.data, frame.room, frame.position)
       }
       return
     case 'ack':
@@ -47,6 +60,21 @@ export function handleInbound (data: unknown, handlers: InboundHandlers): void {
     case 'error':
       refuse(handlers, frame.id, new RealtimeClientError(frame.code, frame.message))
   }
+}
+
+/** The welcome as listeners get it: recovery's fields only when the server sent them, so a server without recovery gives the same payload as ever. */
+function welcomePayload (frame: Extract<InboundFrame, { type: 'welcome' }>): WelcomePayload {
+  const welcome: WelcomePayload = { connectionId: frame.connectionId, user: frame.user, rooms: frame.rooms }
+  if (frame.positions !== undefined) welcome.positions = frame.positions
+  if (frame.resumed !== undefined) welcome.resumed = frame.resumed
+  return welcome
+}
+
+/** `recovery:reset` is the server's notice to the client itself, never an app event. */
+function reset (handlers: InboundHandlers, data: unknown): void {
+  const notice = resetNotice(data)
+  if (notice === undefined) handlers.report(new RealtimeClientError('PROTOCOL_ERROR', `The server sent a "${RESET_EVENT}" event whose data is not { room, position }`))
+  else handlers.reset(notice.room, notice.position)
 }
 
 /**

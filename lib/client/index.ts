@@ -10,12 +10,13 @@ export { isRecoverableClose } from './close-codes'
 export { CLOSE_CODE_TABLE, reconnectRule, type ReconnectRule } from '../protocol/codes'
 export { DEFAULT_ACK_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RECONNECT, type ClientOptions } from './client-options'
 export type {
-  LifecycleEvents, DisconnectEvent, ReconnectingEvent, ReconnectEvent, ReconnectFailedEvent,
+  LifecycleEvents, DisconnectEvent, ReconnectingEvent, ReconnectEvent, ReconnectFailedEvent, RecoveredEvent, WelcomePayload,
   EventsMap, DefaultEventsMap, EventNames, EventData, EventAck, ServerEventListener, LifecycleListener
 } from './events'
+export type { StreamPosition, EventPosition } from './positions'
 export type { TokenSource } from './token'
 export type { Timers } from './timers'
 export type { WebSocketLike, WebSocketConstructor } from './websocket-like'
-export type { WelcomePayload, FrameId } from '../protocol/frames'
+export type { FrameId } from '../protocol/frames'
 export type { WireErrorCode } from '../protocol/codes'
 export type { Room, RealtimeUser } from '../types'

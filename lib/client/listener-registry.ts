@@ -1,6 +1,7 @@
 import type { Room } from '../types'
+import type { EventPosition } from './positions'
 
-export type AnyListener = (payload: never, room: Room | undefined) => void
+export type AnyListener = (payload: never, room: Room | undefined, position: EventPosition | undefined) => void
 
 /**
  * Listeners by event name, for both lifecycle and server events. Like an EventTarget, a listener
@@ -23,13 +24,13 @@ export class ListenerRegistry {
     if (set.size === 0) this.listeners.delete(event)
   }
 
-  emit (event: string, payload: unknown, room?: Room): void {
+  emit (event: string, payload: unknown, room?: Room, position?: EventPosition): void {
     const set = this.listeners.get(event)
     if (set === undefined) return
     // A snapshot, so listeners may add or remove listeners while being called.
     for (const listener of [...set]) {
       try {
-        (listener as (payload: unknown, room: Room | undefined) => void)(payload, room)
+        (listener as (payload: unknown, room: Room | undefined, position: EventPosition | undefined) => void)(payload, room, position)
       } catch (err) {
         queueMicrotask(() => { throw err })
       }

@@ -50,13 +50,13 @@ export class RoomMemory {
 
   /**
    * Joins the remembered rooms again on a new connection (`alreadyIn`: the rooms its welcome
-   * listed). Every room that fails is reported; one the server refused is forgotten, one that
+   * listed, resumed ones included). Every room that fails is reported; one the server refused is forgotten, one that
    * failed otherwise (no answer in time — the server may still have joined it —, rate-limited, a
    * server error) stays remembered. If the connection drops meanwhile (`isDropped`), rooms stay
    * remembered for the next one.
    */
-  async rejoin (alreadyIn: readonly Room[], join: (room: Room) => Promise<unknown>, isDropped: () => boolean): Promise<Omit<ReconnectEvent, 'attempts'>> {
-    const outcome: Omit<ReconnectEvent, 'attempts'> = { rejoined: [], failed: [] }
+  async rejoin (alreadyIn: readonly Room[], join: (room: Room) => Promise<unknown>, isDropped: () => boolean): Promise<Omit<ReconnectEvent, 'attempts' | 'recovered'>> {
+    const outcome: Omit<ReconnectEvent, 'attempts' | 'recovered'> = { rejoined: [], failed: [] }
     await Promise.all(this.rooms.map(async (room) => {
       try {
         if (!alreadyIn.includes(room)) await join(room)
