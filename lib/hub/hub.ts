@@ -356,6 +356,16 @@ export class Hub implements Membership {
     return union
   }
 
+  /** Keeps a recovery session for `ttl` milliseconds where every node can take it (see Bus.saveSession). */
+  saveSession (id: string, value: string, ttl: number): Promise<boolean> {
+    return this.bus.saveSession(id, value, ttl)
+  }
+
+  /** Takes a recovery session, once. */
+  takeSession (id: string): Promise<string | undefined> {
+    return this.bus.takeSession(id)
+  }
+
   busStatus (): BusStatus {
     return this.bus.status()
   }
