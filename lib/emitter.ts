@@ -9,11 +9,14 @@ import { randomUUID } from 'node:crypto'
 import type { EmitTarget, RoutedEnvelope, Selection } from './bus/envelope'
 import { RedisChannels, resolvePrefix } from './bus/redis-channels'
 import { checkRedisOption, closeConnection, openCommandConnection, startConnecting, whenReady, type RedisConnectionOption } from './bus/redis-connections'
+import { RedisHistory } from './bus/redis-history'
 import { RedisPublisher } from './bus/redis-publisher'
 import { invalidOption } from './errors'
 import { BroadcastOperator, userTarget, type BroadcastSink, type RoomChange } from './hub/broadcast-operator'
 import type { ServerToClientEvents } from './index'
 import { encodeData } from './protocol/codec'
+import { historyCopies } from './recovery/history-copies'
+import { resolveRecovery, type RecoveryOptions, type ResolvedRecovery } from './recovery/recovery-options'
 import type { DataArgs, DeclaredOrDefault, EventNames, EventsMap } from './typed-events'
 import type { Room } from './types'
 
@@ -27,6 +30,11 @@ export interface EmitterOptions {
   redis: RedisConnectionOption | undefined
   /** The cluster's `redisPrefix` (default 'fastify-realtime'). */
   prefix?: string
+  /**
+   * The cluster's `recovery` option (the same object serves both): emits to rooms with history are
+   * stored in them, so clients that were away get them too.
+   */
+  recovery?: RecoveryOptions | boolean
 }
 
 /**
@@ -50,11 +58,13 @@ export function createEmitter<ServerEvents extends EventsMap = DeclaredOrDefault
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object with a "redis" option')
   if (options.redis === undefined) throw invalidOption('redis', 'set (a Redis URL, ioredis options or an ioredis instance): is REDIS_URL unset?')
   const channels = new RedisChannels(resolvePrefix('prefix', options.prefix))
+  const recovery = resolveRecovery(options.recovery)
   const { client, owned } = openCommandConnection(checkRedisOption('redis', options.redis))
   // Without this listener ioredis would print every failed reconnection attempt; emit() reports them as false.
   const ignoreError = (): void => {}
   client.on('error', ignoreError)
-  const sink = new EmitterSink(new RedisPublisher(client, channels), whenReady(client).then(() => true, () => false))
+  const history = recovery === false ? undefined : { store: new RedisHistory(client, channels), recovery }
+  const sink = new EmitterSink(new RedisPublisher(client, channels), whenReady(client).then(() => true, () => false), history)
   startConnecting(client)
   const everyone = new BroadcastOperator<ServerEvents>(sink)
   return {
@@ -76,15 +86,33 @@ class EmitterSink implements BroadcastSink {
   private readonly publisher: RedisPublisher
   /** Settles with the first connection attempt: until then a publish waits rather than failing. */
   private readonly firstConnection: Promise<boolean>
+  private readonly history: { store: RedisHistory, recovery: ResolvedRecovery } | undefined
 
-  constructor (publisher: RedisPublisher, firstConnection: Promise<boolean>) {
+  constructor (publisher: RedisPublisher, firstConnection: Promise<boolean>, history: EmitterSink['history']) {
     this.publisher = publisher
     this.firstConnection = firstConnection
+    this.history = history
   }
 
   emit (target: EmitTarget, event: string, data: unknown): Promise<boolean> {
+    const dataJson = encodeData(data)
+    const history = this.history
+    if (history !== undefined && target.rooms.some(history.recovery.rooms)) return this.emitThroughHistory(history, target, event, dataJson)
     const { rooms, except, omitRoom } = target
-    return this.send({ type: 'emit', origin: this.origin, event, dataJson: encodeData(data), rooms, except, omitRoom })
+    return this.send({ type: 'emit', origin: this.origin, event, dataJson, rooms, except, omitRoom })
+  }
+
+  /** As the nodes do it (see Hub): one copy stored per room with history, the rest published as before. */
+  private async emitThroughHistory (history: NonNullable<EmitterSink['history']>, target: EmitTarget, event: string, dataJson: string): Promise<boolean> {
+    await this.firstConnection
+    const { copies, rest } = historyCopies(target, history.recovery.rooms)
+    const limits = { size: history.recovery.historySize, ttl: history.recovery.historyTtl }
+    const sent = copies.map(async ({ room, target: copy }) => {
+      const envelope = { type: 'emit' as const, origin: this.origin, event, dataJson, rooms: copy.rooms, except: copy.except, omitRoom: copy.omitRoom }
+      return await history.store.append(room, envelope, limits) !== undefined
+    })
+    if (rest !== undefined) sent.push(this.send({ type: 'emit', origin: this.origin, event, dataJson, rooms: rest.rooms, except: rest.except, omitRoom: rest.omitRoom }))
+    return (await Promise.all(sent)).every(Boolean)
   }
 
   changeRooms (selection: Selection, change: RoomChange, targetRooms: readonly Room[]): Promise<boolean> {
