@@ -97,7 +97,7 @@ class EmitterSink implements BroadcastSink {
   emit (target: EmitTarget, event: string, data: unknown): Promise<boolean> {
     const dataJson = encodeData(data)
     const history = this.history
-    if (history !== undefined && target.rooms.some(history.recovery.rooms)) return this.emitThroughHistory(history, target, event, dataJson)
+    if (history !== undefined && target.rooms.some((room) => keepsHistory(history, room))) return this.emitThroughHistory(history, target, event, dataJson)
     const { rooms, except, omitRoom } = target
     return this.send({ type: 'emit', origin: this.origin, event, dataJson, rooms, except, omitRoom })
   }
@@ -105,7 +105,7 @@ class EmitterSink implements BroadcastSink {
   /** As the nodes do it (see Hub): one copy stored per room with history, the rest published as before. */
   private async emitThroughHistory (history: NonNullable<EmitterSink['history']>, target: EmitTarget, event: string, dataJson: string): Promise<boolean> {
     await this.firstConnection
-    const { copies, rest } = historyCopies(target, history.recovery.rooms)
+    const { copies, rest } = historyCopies(target, (room) => keepsHistory(history, room))
     const limits = { size: history.recovery.historySize, ttl: history.recovery.historyTtl }
     const sent = copies.map(async ({ room, target: copy }) => {
       const envelope = { type: 'emit' as const, origin: this.origin, event, dataJson, rooms: copy.rooms, except: copy.except, omitRoom: copy.omitRoom }
@@ -127,4 +127,9 @@ class EmitterSink implements BroadcastSink {
     await this.firstConnection
     return await this.publisher.publish(envelope)
   }
+}
+
+/** The nodes' rule (see RoomStreams.keeps): the `rooms` option, as far as Redis can keep the room's history. */
+function keepsHistory (history: NonNullable<EmitterSink['history']>, room: Room): boolean {
+  return history.recovery.rooms(room) && history.store.canKeep(room)
 }

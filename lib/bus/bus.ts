@@ -68,6 +68,11 @@ export interface Bus {
    */
   appendToHistory (room: Room, envelope: EmitEnvelope): Promise<StreamStamp | undefined>
   /**
+   * Whether a room can keep history on this bus. Always, except on a Redis Cluster for a room whose
+   * channel name has a `}` but no hash tag: no key can share that channel's slot.
+   */
+  canKeepHistory (room: Room): boolean
+  /**
    * A room's history after `after`, at most `limit` entries (0: only its epoch and top). With a
    * `fence` of the room's current epoch above its top, the room starts a new epoch (its stream lost
    * what a client saw). Undefined when the bus cannot be asked. Never rejects.

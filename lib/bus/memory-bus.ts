@@ -56,6 +56,10 @@ export class MemoryBus implements Bus {
     return stamp
   }
 
+  canKeepHistory (): boolean {
+    return true
+  }
+
   async readHistory (room: Room, after: number, limit: number, fence?: StreamPosition): Promise<HistoryRead> {
     return this.broker.history.read(room, after, limit, fence)
   }

@@ -133,6 +133,10 @@ export class RedisBus implements Bus {
     })
   }
 
+  canKeepHistory (room: Room): boolean {
+    return this.history.canKeep(room)
+  }
+
   readHistory (room: Room, after: number, limit: number, fence?: StreamPosition): Promise<HistoryRead | undefined> {
     return this.history.read(room, after, limit, fence)
   }

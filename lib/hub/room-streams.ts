@@ -35,9 +35,9 @@ export class RoomStreams {
     this.sink = { ...delivery, read: async (room, after, limit) => await this.read(room, after, limit) }
   }
 
-  /** Whether a room keeps history (the `recovery.rooms` option). */
+  /** Whether a room keeps history: the `recovery.rooms` option, as far as the bus can keep it (see Bus.canKeepHistory). */
   keeps (room: Room): boolean {
-    return this.recovery.rooms(room)
+    return this.recovery.rooms(room) && this.bus.canKeepHistory(room)
   }
 
   /** The node starts receiving a room; `subscribed` resolves once the room's messages reach it. */
