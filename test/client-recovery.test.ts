@@ -176,6 +176,26 @@ t.test('an event at or before the known position of its room is dropped; a new e
   t.equal(seen[4].position, undefined, 'no position for a room without history')
 })
 
+t.test('a room whose stream has not begun ({ offset: 0, epoch: "" }) is resumed from there and takes its first event', async (t) => {
+  const server = await fakeServer(t)
+  const client = newClient(t, { url: server.url, reconnect: FAST_RECONNECT })
+  const ticks = deliveries(client, ['tick'])
+  const connected = client.connect()
+  const first = await server.connections.next(0)
+  const quiet = { 'user:1': { offset: 0, epoch: '' } }
+  first.welcome({ rooms: ['user:1'], positions: quiet })
+  await connected
+  first.socket.terminate()
+  const second = await server.connections.next(1)
+  t.same(second.resume, quiet)
+  second.welcome({ rooms: ['user:1'], positions: quiet, resumed: { 'user:1': true } })
+  second.event('tick', 1, undefined, at('user:1', 1, 'k3x9'))
+  t.same((await ticks.until(1)).map(({ data }) => data), [1], 'the first event of the stream, in a new epoch')
+  second.socket.terminate()
+  const third = await server.connections.next(2)
+  t.same(third.resume, { 'user:1': { offset: 1, epoch: 'k3x9' } })
+})
+
 t.test('a join ack\'s position is where the room\'s events start, unless the client already follows its stream', async (t) => {
   const server = await fakeServer(t)
   const client = newClient(t, { url: server.url, reconnect: false })

@@ -4,8 +4,8 @@ import { decodeServerFrame, type InboundFrame } from './client-codec'
 import { RealtimeClientError } from './errors'
 import type { WelcomePayload } from './events'
 import type { EventPosition, StreamPosition } from './positions'
-import { RESET_EVENT, resetNotice } from './recovery-fields'
-import { CLIENT_LIFECYCLE_EVENTS } from '../protocol/names'
+import { resetNotice } from './recovery-fields'
+import { CLIENT_LIFECYCLE_EVENTS, RESET_EVENT } from '../protocol/names'
 
 /**
  * Lifecycle events added with recovery. (They belong in CLIENT_LIFECYCLE_EVENTS, which the

@@ -6,14 +6,10 @@
 import type { Room } from '../types'
 import type { EventPosition, StreamPosition } from './positions'
 
-/** The event a server sends when it cannot deliver a room's events without a hole. */
-export const RESET_EVENT = 'recovery:reset'
-
 export function isStreamPosition (value: unknown): value is StreamPosition {
   if (!isObject(value)) return false
-  // Offset 0 is a stream before its first event (a welcome or join ack of a quiet room).
-  return Number.isSafeInteger(value.offset) && (value.offset as number) >= 0 &&
-    typeof value.epoch === 'string' && value.epoch.length > 0
+  // `{ offset: 0, epoch: '' }` is a room whose stream has not begun (a welcome or join ack of a quiet room).
+  return Number.isSafeInteger(value.offset) && (value.offset as number) >= 0 && typeof value.epoch === 'string'
 }
 
 export function isEventPosition (value: unknown): value is EventPosition {
