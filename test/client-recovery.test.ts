@@ -301,6 +301,26 @@ t.test('a room refused on resume is joined with a frame: a refusal forgets it, a
   t.same(client.rooms, ['desk'])
 })
 
+t.test('a room named __proto__ is resumed like any other', async (t) => {
+  const server = await fakeServer(t)
+  const client = newClient(t, { url: server.url, reconnect: FAST_RECONNECT })
+  const reconnects = lifecycle(client, 'reconnect')
+  const connected = client.connect()
+  const first = await server.connections.next(0)
+  first.welcome()
+  await connected
+  const joined = client.join('__proto__')
+  await first.ackJoin({ offset: 2, epoch: 'e1' })
+  await joined
+  first.socket.terminate()
+  const second = await server.connections.next(1)
+  t.equal(second.rawResume, encodeURIComponent('{"__proto__":{"offset":2,"epoch":"e1"}}'))
+  second.send({ type: 'welcome', connectionId: 'c2', user: null, rooms: ['__proto__'], positions: {}, resumed: {} })
+  const [reconnect] = await reconnects.until(1)
+  t.ok(Object.hasOwn(reconnect.recovered, '__proto__'), 'an own key of the outcome')
+  t.equal(Object.getOwnPropertyDescriptor(reconnect.recovered, '__proto__')?.value, false)
+})
+
 t.test('past 100 rooms the most recently active are resumed and the rest re-joined, each of those recovered: false', async (t) => {
   const server = await fakeServer(t)
   const client = newClient(t, { url: server.url, reconnect: FAST_RECONNECT })

@@ -30,7 +30,8 @@ export function encodeClientFrame (frame: ClientFrame): string {
 
 /** The `resume` query parameter's value: the positions by room, as JSON, URI-encoded. */
 export function encodeResumeParameter (positions: ReadonlyMap<Room, StreamPosition>): string {
-  const entries: Record<Room, StreamPosition> = {}
+  // Without a prototype, so that a room named `__proto__` is a key like any other.
+  const entries = Object.create(null) as Record<Room, StreamPosition>
   for (const [room, { offset, epoch }] of positions) entries[room] = { offset, epoch }
   return encodeURIComponent(JSON.stringify(entries))
 }

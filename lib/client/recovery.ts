@@ -28,7 +28,7 @@ export class Recovery {
   /** Tracked rooms the new connection was not put in by its welcome: their re-join ack settles them. */
   private awaitingJoin = new Set<Room>()
   /** The current reconnect's outcome so far, for the `reconnect` event. */
-  private outcome: Record<Room, boolean> = {}
+  private outcome = roomRecord<boolean>()
 
   /**
    * The URL of the next attempt: `url` with the positions of the rooms to resume, those the app
@@ -58,7 +58,7 @@ export class Recovery {
     this.positions.replaceAll(welcome.positions ?? {})
     this.welcomeRooms = welcome.rooms
     this.awaitingJoin = new Set()
-    this.outcome = {}
+    this.outcome = roomRecord()
     const recovered: RecoveredEvent[] = []
     const leave: Room[] = []
     if (request === undefined) return { recovered, leave }
@@ -110,11 +110,16 @@ export class Recovery {
     this.welcomeRooms = []
     this.request = undefined
     this.awaitingJoin.clear()
-    this.outcome = {}
+    this.outcome = roomRecord()
   }
 
   private settle (room: Room, recovered: boolean): RecoveredEvent {
     this.outcome[room] = recovered
     return { room, recovered, cause: 'reconnect', position: this.positions.get(room) }
   }
+}
+
+/** Without a prototype, so that a room named `__proto__` is a key like any other. */
+function roomRecord<T> (): Record<Room, T> {
+  return Object.create(null) as Record<Room, T>
 }
