@@ -204,7 +204,9 @@ export class RoomStream {
       }
     }
     for (const entry of read.entries) {
-      if (entry.offset !== this.last + 1) break
+      if (entry.offset <= this.last) continue
+      // Trimmed or expired before the node read it: members are told, and what the history still has follows.
+      if (entry.offset > this.last + 1) this.resetTo(entry.offset - 1)
       this.held.delete(entry.offset)
       this.deliver(entry.envelope, entry.offset)
     }
@@ -216,11 +218,14 @@ export class RoomStream {
 
   /** The events before the first held one cannot be had: members are told, and delivery goes on from it. */
   private skipGap (): void {
-    const first = Math.min(...this.held.keys())
-    this.last = first - 1
+    this.resetTo(Math.min(...this.held.keys()) - 1)
+    this.drain()
+  }
+
+  private resetTo (last: number): void {
+    this.last = last
     this.repairAttempts = 0
     this.sink.reset(this.room, this.position())
-    this.drain()
   }
 
   private release (waiter: { offset: number, resolve: () => void }): void {
