@@ -69,6 +69,17 @@ export class RoomStream {
     return this.recent.slice(after + 1 - first)
   }
 
+  /**
+   * Keeps entries read from the history that end where the recent ones begin, so the next resumes
+   * of the room (a reconnect storm) are served without reading again.
+   */
+  remember (entries: readonly HistoryEntry[], epoch: string): void {
+    const last = entries.at(-1)
+    const first = this.recent.length === 0 ? this.last + 1 : this.recent[0].offset
+    if (last === undefined || epoch !== this.epoch || last.offset + 1 !== first) return
+    this.recent = [...entries.slice(-this.keepRecent), ...this.recent].slice(-this.keepRecent)
+  }
+
   receive (envelope: EmitEnvelope, stamp: StreamStamp): void {
     if (this.closed) return
     if (!this.live) {

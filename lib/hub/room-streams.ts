@@ -91,6 +91,7 @@ export class RoomStreams {
     }
     const read = await shared
     if (read?.epoch !== position.epoch) return undefined
+    this.streams.get(room)?.remember(read.entries, read.epoch)
     const entries = read.entries.filter((entry) => entry.offset > after && entry.offset <= position.offset)
     const complete = entries.length === position.offset - after && (entries.length === 0 || entries[0].offset === after + 1)
     return complete ? entries : undefined
