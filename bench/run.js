@@ -4,7 +4,7 @@ const os = require('node:os')
 const path = require('node:path')
 const config = require('./config')
 const { TARGETS } = require('./targets')
-const { runSession, runScaleSession } = require('./lib/session')
+const { runSession, runScaleSession, runRecoverySession } = require('./lib/session')
 const { startRedis } = require('./lib/redis')
 const { buildResults, renderMarkdown } = require('./lib/report')
 const { renderChart } = require('./lib/chart')
@@ -20,7 +20,9 @@ const { priorityRaised, raiseSessionPriority, restoreSessionPriority } = require
  * V8 CPU profile to bench/results/tmp/profiles/, for Chrome DevTools or `node bench/profile.js`),
  * --scale (the scale check instead: 15,000 connections on one node and the reconnect storm, for
  * the one-node targets, in sessions of their own; written to bench/results/scale.{json,md} and
- * between the bench:scale markers of bench/README.md).
+ * between the bench:scale markers of bench/README.md), --recovery (the reconnect storm with
+ * recovery instead: the two-node targets with recovery on, in sessions of their own; written to
+ * bench/results/recovery.{json,md} and between the bench:recovery markers).
  */
 
 const RESULTS_DIR = path.join(__dirname, 'results')
@@ -28,19 +30,29 @@ const PROFILE_DIR = path.join(RESULTS_DIR, 'tmp', 'profiles')
 const README = path.join(__dirname, 'README.md')
 const OUTPUTS = {
   default: { name: 'latest', title: 'Latest bench results', start: '<!-- bench:latest:start -->', end: '<!-- bench:latest:end -->', chart: true },
-  scale: { name: 'scale', title: 'Latest scale check', start: '<!-- bench:scale:start -->', end: '<!-- bench:scale:end -->', chart: false }
+  scale: { name: 'scale', title: 'Latest scale check', start: '<!-- bench:scale:start -->', end: '<!-- bench:scale:end -->', chart: false },
+  recovery: { name: 'recovery', title: 'Latest reconnect storm with recovery', start: '<!-- bench:recovery:start -->', end: '<!-- bench:recovery:end -->', chart: false }
+}
+
+/** What each kind of run measures: its sessions, its targets, its time budget. */
+const KINDS = {
+  default: { session: runSession, eligible: () => true, budgetMs: config.BUDGET_MS },
+  scale: { session: runScaleSession, eligible: (target) => target.nodes === 1, budgetMs: config.SCALE_BUDGET_MS },
+  recovery: { session: runRecoverySession, eligible: (target) => target.recovery === true, budgetMs: config.RECOVERY_BUDGET_MS }
 }
 
 function parseArgs (argv) {
-  const args = { runs: config.RUNS, only: null, write: true, profile: false, scale: false }
+  const args = { runs: config.RUNS, only: null, write: true, profile: false, scale: false, recovery: false }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') args.runs = Number(argv[++i])
     else if (argv[i] === '--only') args.only = argv[++i].split(',')
     else if (argv[i] === '--no-write') args.write = false
     else if (argv[i] === '--profile') args.profile = true
     else if (argv[i] === '--scale') args.scale = true
+    else if (argv[i] === '--recovery') args.recovery = true
     else throw new Error(`unknown argument ${argv[i]}`)
   }
+  if (args.scale && args.recovery) throw new Error('--scale and --recovery are runs of their own: one at a time')
   if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs takes a positive integer')
   return args
 }
@@ -57,7 +69,9 @@ function describeMachine () {
 }
 
 function summaryLine (metrics) {
+  // Entries without a number (the storm's counts) are details for the report, not a summary.
   return Object.entries(metrics)
+    .filter(([, { value }]) => typeof value === 'number')
     .map(([id, { value }]) => `${id}=${value >= 100 ? Math.round(value) : value.toFixed(2)}`)
     .join(' ')
 }
@@ -88,11 +102,11 @@ async function main () {
   })
   const started = Date.now()
   const machine = describeMachine()
-  // The scale check runs the one-node targets only, each in a session of its own.
-  const kind = args.scale ? 'scale' : 'default'
-  const budgetMs = args.scale ? config.SCALE_BUDGET_MS : config.BUDGET_MS
-  const session = args.scale ? runScaleSession : runSession
-  const eligible = TARGETS.filter((t) => !args.scale || t.nodes === 1)
+  // The scale check runs the one-node targets only, the storm with recovery the targets with
+  // recovery on; each in sessions of their own.
+  const kind = args.scale ? 'scale' : args.recovery ? 'recovery' : 'default'
+  const { session, budgetMs } = KINDS[kind]
+  const eligible = TARGETS.filter(KINDS[kind].eligible)
   let active = eligible.filter((t) => t.pending === undefined && (args.only === null || args.only.includes(t.id)))
   const listed = eligible.filter((t) => args.only === null || args.only.includes(t.id) || t.pending !== undefined)
   const rounds = []
@@ -123,7 +137,7 @@ async function main () {
         const sessionStart = Date.now()
         try {
           results[target.id] = await session(target, context)
-          if (target.id === 'ws-bare' && !args.scale) context.latencyRate = config.LATENCY_LOAD * results[target.id].single.emitsPerSecond
+          if (target.id === 'ws-bare' && kind === 'default') context.latencyRate = config.LATENCY_LOAD * results[target.id].single.emitsPerSecond
           console.log(`round ${round} ${target.id} (${((Date.now() - sessionStart) / 1000).toFixed(1)} s): ${summaryLine(results[target.id])}`)
         } catch (err) {
           failures.push({ round, target: target.id, error: err.message })
@@ -139,7 +153,7 @@ async function main () {
   }
   machine.loadAverageAtEnd = os.loadavg().map((load) => Math.round(load * 100) / 100)
   machine.benchPriorityRaised = priorityRaised()
-  const { BUDGET_MS, SCALE_BUDGET_MS, ...sizes } = config
+  const { BUDGET_MS, SCALE_BUDGET_MS, RECOVERY_BUDGET_MS, ...sizes } = config
   const document = buildResults({
     kind,
     targets: listed,

@@ -1,4 +1,5 @@
 'use strict'
+const { pairKey } = require('../scenarios')
 
 /*
  * A hand-written SVG chart of a results document: one panel per scenario, one bar per target
@@ -22,6 +23,8 @@ function escapeXml (text) {
 }
 
 function shortValue (value, unit) {
+  if (unit === 'cmds') return value.toFixed(2)
+  if (unit === 'µs') return `${value.toFixed(1)} µs`
   if (unit === 'ms') return `${value.toFixed(value < 10 ? 2 : 1)} ms`
   if (unit === 'bytes') return `${(value / 1024).toFixed(1)} KiB`
   return value >= 10_000 ? `${Math.round(value / 1000)}k/s` : `${Math.round(value)}/s`
@@ -46,7 +49,7 @@ function panel (document, scenario, x, y) {
     }
     const scale = (value) => (value / scaleMax) * BAR_AREA
     const color = target.role === 'plugin' ? COLORS.plugin : COLORS.baseline
-    const ratio = document.ratios[target.id]?.[scenario.id]
+    const ratio = document.ratios[pairKey({ plugin: target.id, baseline: target.baseline })]?.[scenario.id]
     const label = shortValue(cell.median, scenario.unit) + (ratio === undefined ? '' : ` · ${ratio.median.toFixed(2)}×`)
     parts.push(
       `<rect x="${barX}" y="${top + 3}" width="${scale(cell.median).toFixed(1)}" height="${ROW_HEIGHT - 8}" fill="${color}"/>`,

@@ -33,4 +33,4 @@ function manyRooms () {
   return Array.from({ length: config.ROOMS }, (_, i) => `r${i}`)
 }
 
-module.exports = { SINGLE_NODE_CLIENTS, TWO_NODE_CLIENTS, placeClient, manyRooms }
+module.exports = { SINGLE_NODE_CLIENTS, TWO_NODE_CLIENTS, roomIndexOf, placeClient, manyRooms }

@@ -53,4 +53,39 @@ async function startRedis () {
   }
 }
 
-module.exports = { startRedis }
+/**
+ * Reads what the bench's redis-server did, for the Redis cost per emit: `snapshot()` resolves with
+ * how many times each command ran (INFO commandstats: the commands a Lua script runs are counted
+ * one by one, besides the script call) and the CPU time the server has used (INFO cpu, user +
+ * system, µs); `between(before, after)` with the differences. INFO itself (these snapshots, and
+ * ioredis's ready check) is left out.
+ */
+function redisCounter (url) {
+  // Required here: the bench's one-node runs need no Redis client at all.
+  const Redis = require('ioredis')
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  const field = (info, name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN)
+  return {
+    async snapshot () {
+      if (client.status === 'wait') await client.connect()
+      const [stats, cpu] = await Promise.all([client.info('commandstats'), client.info('cpu')])
+      const calls = {}
+      for (const line of stats.split('\r\n')) {
+        const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line)
+        if (match !== null && match[1] !== 'info') calls[match[1]] = Number(match[2])
+      }
+      return { calls, cpuUs: (field(cpu, 'used_cpu_user') + field(cpu, 'used_cpu_sys')) * 1e6 }
+    },
+    between (before, after) {
+      const calls = {}
+      for (const [command, count] of Object.entries(after.calls)) {
+        const delta = count - (before.calls[command] ?? 0)
+        if (delta > 0) calls[command] = delta
+      }
+      return { calls, cpuUs: after.cpuUs - before.cpuUs }
+    },
+    close: () => client.quit().catch(() => client.disconnect())
+  }
+}
+
+module.exports = { startRedis, redisCounter }

@@ -4,6 +4,7 @@ const path = require('node:path')
 const config = require('../config')
 const { Child } = require('./child')
 const { SINGLE_NODE_CLIENTS, TWO_NODE_CLIENTS, manyRooms } = require('./layout')
+const { redisCounter } = require('./redis')
 const { slope } = require('./stats')
 
 /*
@@ -29,9 +30,9 @@ function withTimeout (promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-async function connectAll (generator, targets, layout, from, to) {
+async function connectAll (generator, targets, layout, from, to, { track = false } = {}) {
   const result = await generator.call('connect', {
-    targets, layout, from, to, concurrency: config.HANDSHAKE_CONCURRENCY, timeoutMs: CONNECT_TIMEOUT_MS
+    targets, layout, from, to, concurrency: config.HANDSHAKE_CONCURRENCY, timeoutMs: CONNECT_TIMEOUT_MS, track
   }, CONNECT_TIMEOUT_MS + 5_000)
   if (result.connected !== to - from) {
     throw new Error(`only ${result.connected} of ${to - from} clients connected: ${result.errors.join('; ')}`)
@@ -57,6 +58,7 @@ async function emitAndCount (servers, generator, { rooms, burst, members, durati
   const serverCpu = emits.reduce((sum, run, i) => sum + cpuSeconds(run.cpuStart, cpuEnds[i]), 0)
   return {
     value: arrived.received / seconds,
+    emitted,
     emitsPerSecond: emitted / seconds,
     // Frames per second of server CPU: what the server costs per frame, whatever else ran meanwhile.
     perServerCpuSecond: arrived.received / serverCpu,
@@ -141,7 +143,7 @@ async function runSession (target, context) {
     await withTimeout(generator.ready, STARTUP_TIMEOUT_MS, 'generator startup')
     const targets = infos.map(({ port }) => ({ port, ...target.client }))
     const metrics = target.nodes === 2
-      ? await twoNodeScenarios(servers, generator, targets)
+      ? await twoNodeScenarios(servers, generator, targets, context)
       : await singleNodeScenarios(servers[0], generator, targets, context)
     await checkNoneDropped(generator)
     return metrics
@@ -161,10 +163,32 @@ async function singleNodeScenarios (server, generator, targets, context) {
   return metrics
 }
 
-async function twoNodeScenarios (servers, generator, targets) {
+/**
+ * Many rooms over two nodes, and what the measurement cost Redis per emit: every command the
+ * redis-server ran, and the CPU time it used, from just before the measurement's first emit until
+ * its last frame arrived (both nodes' clients together, whatever they were for), divided by the
+ * emits of both nodes.
+ */
+async function twoNodeScenarios (servers, generator, targets, context) {
   await connectAll(generator, targets, 'two-node', 0, TWO_NODE_CLIENTS)
   // Both nodes emit to every room in turn: half of each node's emits are for the other node's clients.
-  return { rooms2n: await throughput(servers, generator, { rooms: manyRooms(), burst: config.BURST, members: MEMBERS_PER_ROOM }) }
+  const spec = { rooms: manyRooms(), burst: config.BURST, members: MEMBERS_PER_ROOM }
+  const counter = redisCounter(context.redisUrl)
+  try {
+    await emitAndCount(servers, generator, { ...spec, durationMs: config.WARMUP_MS })
+    const before = await counter.snapshot()
+    const rooms2n = await emitAndCount(servers, generator, { ...spec, durationMs: config.MEASURE_MS })
+    const { calls, cpuUs } = counter.between(before, await counter.snapshot())
+    const perEmit = Object.fromEntries(Object.entries(calls).map(([command, count]) => [command, count / rooms2n.emitted]))
+    const total = Object.values(calls).reduce((sum, count) => sum + count, 0)
+    return {
+      rooms2n,
+      redisPerEmit: { value: total / rooms2n.emitted, perEmit },
+      redisCpuPerEmit: { value: cpuUs / rooms2n.emitted }
+    }
+  } finally {
+    await counter.close()
+  }
 }
 
 /**
@@ -223,6 +247,74 @@ async function runScaleSession (target, context) {
 }
 
 /**
+ * The reconnect storm with recovery, in a session of its own (`--recovery`): two nodes on the
+ * bench's redis-server, ROOM_CLIENTS clients in ROOMS rooms (each room's members on one node),
+ * each client reading its frames (load/delivery.js). Both nodes emit to every room at a steady
+ * rate; after RECOVERY_WARMUP_MS every client is dropped at once and reconnects at once, resuming
+ * from the last position (plugin) or offset (Socket.IO) it saw; the emits go on throughout and
+ * for RECOVERY_TAIL_MS after, then every client's events are tallied against what was sent.
+ */
+async function runRecoverySession (target, context) {
+  // The storm's 1,000 SYNs per node at once fit this queue (Node's default, 511, would drop some).
+  const env = { BENCH_REDIS_URL: context.redisUrl, BENCH_LISTEN_BACKLOG: String(config.SCALE_LISTEN_BACKLOG) }
+  const servers = Array.from({ length: target.nodes }, (_, i) => startServer(target, i, env, context.profileDir))
+  const generator = new Child(GENERATOR, { label: 'generator', execArgv: profileArgs(context.profileDir, `generator-for-${target.id}`) })
+  let emitting = false
+  try {
+    const infos = await withTimeout(Promise.all(servers.map((server) => server.ready)), STARTUP_TIMEOUT_MS, `${target.id} startup`)
+    await withTimeout(generator.ready, STARTUP_TIMEOUT_MS, 'generator startup')
+    const targets = infos.map(({ port }) => ({ port, ...target.client }))
+    await connectAll(generator, targets, 'two-node', 0, TWO_NODE_CLIENTS, { track: true })
+
+    const rooms = manyRooms()
+    await Promise.all(servers.map((server, origin) => server.call('steadyStart', { rooms, ratePerSecond: config.RECOVERY_EMITS_PER_SECOND, origin })))
+    emitting = true
+    await sleep(config.RECOVERY_WARMUP_MS)
+    // What each node had sent to each room just before the drop: a client has caught up once it has all of it.
+    const marks = (await Promise.all(servers.map((server) => server.call('steadyMarks')))).map((sent) => sent.perRoom)
+    const overflowsBefore = listenOverflows()
+    const storm = await generator.call('recoveryStorm', {
+      marks, timeoutMs: config.STORM_TIMEOUT_MS, catchUpMs: config.RECOVERY_CATCH_UP_MS
+    }, config.STORM_TIMEOUT_MS + 5_000)
+    const listenOverflowsDuring = listenOverflows() - overflowsBefore
+    if (storm.back !== storm.clients) {
+      throw new Error(`storm: only ${storm.back} of ${storm.clients} clients came back: ${storm.errors.join('; ')}`)
+    }
+    await sleep(config.RECOVERY_TAIL_MS)
+    const sent = await Promise.all(servers.map((server) => server.call('steadyStop')))
+    emitting = false
+    const tally = await generator.call('recoveryTally', {
+      counts: sent.map((node) => node.perRoom), timeoutMs: config.RECOVERY_TALLY_TIMEOUT_MS
+    }, config.RECOVERY_TALLY_TIMEOUT_MS + 5_000)
+
+    // A time is reported only when every client made it: all resumed, and all caught up.
+    const metrics = { recoveryBack: { value: storm.backUs / 1000 } }
+    if (storm.resumedUs !== null) metrics.recoveryResumed = { value: storm.resumedUs / 1000 }
+    if (storm.caughtUpUs !== null) metrics.recoveryCaughtUp = { value: storm.caughtUpUs / 1000 }
+    metrics.recoveryDetails = {
+      clients: storm.clients,
+      withoutResumePoint: storm.withoutResumePoint,
+      resumed: storm.resumed,
+      caughtUp: storm.caughtUp,
+      retries: storm.retries,
+      listenOverflows: listenOverflowsDuring,
+      emitted: sent.reduce((sum, node) => sum + node.emitted, 0),
+      expected: tally.expected,
+      lost: tally.lost,
+      clientsWithLoss: tally.clientsWithLoss,
+      duplicated: tally.duplicated,
+      clientsWithDuplicates: tally.clientsWithDuplicates,
+      reordered: tally.reordered
+    }
+    return metrics
+  } finally {
+    if (emitting) await Promise.all(servers.map((server) => server.call('steadyStop').catch(() => {})))
+    await generator.call('close').catch(() => {})
+    await Promise.all([generator, ...servers].map((child) => child.stop()))
+  }
+}
+
+/**
  * The kernel's count of connections dropped because a listen queue was full (TcpExt
  * ListenOverflows, for the whole network namespace: other work on the machine counts too).
  */
@@ -241,4 +333,4 @@ function sleep (ms) {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-module.exports = { runSession, runScaleSession }
+module.exports = { runSession, runScaleSession, runRecoverySession }

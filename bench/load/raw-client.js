@@ -56,14 +56,19 @@ function readSendTime (payload) {
  * answer ping `2` with `3`, send the Socket.IO CONNECT `40{"token":…}`, count `42` event packets).
  * `readyOn` says when the server has admitted the client: `upgrade` (the 101), `first-frame` (the
  * plugin's welcome), `eio-connect` (the `40` CONNECT answer) or `eio-welcome` (the first event after it).
- * Frames are counted into `sink` only once the client is ready.
+ * Frames are counted into `sink` only once the client is ready. With a `delivery` (load/delivery.js,
+ * the reconnect storm with recovery), every text payload is also read: the client resumes from
+ * where it was and records which events it got.
  */
 class RawClient {
-  constructor (sink, { port, path, protocol, readyOn, token }, onSettled) {
+  constructor (sink, { port, path, protocol, readyOn, token, delivery = null }, onSettled) {
     this.sink = sink
     this.protocol = protocol
     this.readyOn = readyOn
     this.token = token
+    this.delivery = delivery
+    /** Where it connected to, so that a storm can open its next connection to the same place. */
+    this.endpoint = { port, path, protocol, readyOn }
     this.onSettled = onSettled
     this.ready = false
     this.settled = false
@@ -86,7 +91,8 @@ class RawClient {
         }
       }
     })
-    this.socket.on('connect', () => this.socket.write(this.upgradeRequest(port, path)))
+    const query = delivery !== null && protocol === 'ws' ? delivery.wsQuery() : ''
+    this.socket.on('connect', () => this.socket.write(this.upgradeRequest(port, path + query)))
     this.socket.on('error', (err) => this.fail(err.code ?? err.message))
     this.socket.on('close', () => {
       if (this.ready) sink.closedAfterReady++
@@ -203,7 +209,7 @@ class RawClient {
 
   wantsPayload (opcode) {
     if (opcode !== OPCODE_TEXT) return opcode === OPCODE_PING || opcode === OPCODE_CLOSE
-    return this.protocol === 'eio' || this.sink.latency
+    return this.protocol === 'eio' || this.sink.latency || this.delivery !== null
   }
 
   /** A frame whose payload was skipped; returns how many events it counts for. */
@@ -226,6 +232,7 @@ class RawClient {
     }
     if (opcode !== OPCODE_TEXT) return 0
     if (this.protocol === 'eio') return this.onEngineIoPacket(payload)
+    if (this.delivery !== null) this.delivery.onWsFrame(payload)
     if (!this.ready) return this.onSkippedFrame(opcode)
     this.sink.onSendTime(readSendTime(payload))
     return 1
@@ -238,13 +245,16 @@ class RawClient {
       return 0
     }
     if (type === CHAR_0) {
-      // engine.io open: send the Socket.IO CONNECT with the token as its auth payload.
-      this.socket.write(clientFrame(OPCODE_TEXT, Buffer.from(`40${JSON.stringify({ token: this.token })}`)))
+      // engine.io open: send the Socket.IO CONNECT with the token as its auth payload (and, to
+      // recover a session, its pid and offset).
+      const auth = this.delivery === null ? { token: this.token } : this.delivery.eioAuth(this.token)
+      this.socket.write(clientFrame(OPCODE_TEXT, Buffer.from(`40${JSON.stringify(auth)}`)))
       return 0
     }
     if (type !== CHAR_4) return 0
     const packet = payload[1]
     if (packet === CHAR_0) {
+      if (this.delivery !== null) this.delivery.onEioConnect(payload)
       if (this.readyOn === 'eio-connect') this.becomeReady()
       return 0
     }
@@ -253,6 +263,7 @@ class RawClient {
       return 0
     }
     if (packet !== CHAR_2) return 0
+    if (this.delivery !== null) this.delivery.onEioEvent(payload)
     if (!this.ready) {
       if (this.readyOn === 'eio-welcome') this.becomeReady()
       return 0

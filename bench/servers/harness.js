@@ -64,6 +64,48 @@ function emitAtRate (emit, { room, ratePerSecond, durationMs }) {
   })
 }
 
+/**
+ * Steady emits, for the reconnect storm with recovery: `ratePerSecond` emits per second, cycling
+ * through `rooms`, until stopped. Each event also carries `o` (this node's index, `origin`) and
+ * `s` (its number among this node's emits to that room), so a client can tell a lost, duplicated
+ * or reordered event. Driven by a timer that emits whatever is due, so the rate holds on average
+ * while the server is busy admitting a storm of handshakes (what fell behind goes out in the next
+ * tick, at most MAX_STEADY_PER_TICK at a time).
+ */
+const STEADY_TICK_MS = 5
+const MAX_STEADY_PER_TICK = 1_000
+let steady = null
+
+function steadyStart (emit, { rooms, ratePerSecond, origin }) {
+  if (steady !== null) throw new Error('steady emits are already running')
+  const perRoom = new Array(rooms.length).fill(0)
+  const startUs = nowUs()
+  const state = { perRoom, sent: 0, timer: null }
+  state.timer = setInterval(() => {
+    const now = nowUs()
+    const due = Math.floor((now - startUs) * ratePerSecond / 1e6)
+    for (let i = 0; state.sent < due && i < MAX_STEADY_PER_TICK; i++, state.sent++) {
+      const room = state.sent % rooms.length
+      emit(rooms[room], { ...eventData(state.sent, now), o: origin, s: perRoom[room]++ })
+    }
+  }, STEADY_TICK_MS)
+  steady = state
+  return {}
+}
+
+/** How many events each room has been sent so far (by this node). */
+function steadyMarks () {
+  if (steady === null) throw new Error('no steady emits running')
+  return { emitted: steady.sent, perRoom: [...steady.perRoom] }
+}
+
+function steadyStop () {
+  const marks = steadyMarks()
+  clearInterval(steady.timer)
+  steady = null
+  return marks
+}
+
 function memory () {
   // Twice: the first full GC can leave finalised objects for the second to reclaim.
   global.gc()
@@ -89,6 +131,9 @@ async function runServer (start) {
   serveCommands({
     emitFor: (args) => emitFor(server.emit, args),
     emitAtRate: (args) => emitAtRate(server.emit, args),
+    steadyStart: (args) => steadyStart(server.emit, args),
+    steadyMarks,
+    steadyStop,
     memory,
     cpu: () => process.cpuUsage(),
     close: async () => {
