@@ -8,7 +8,6 @@
  * A client event's ack is the argument of its `ack` callback; a map written in this package's
  * earlier style, where the handler's return type is the ack (`(data: D) => R`), still works.
  */
-import type { Room } from './types'
 
 export type EventsMap = object
 
@@ -43,7 +42,3 @@ export type HandlerResult<Events extends EventsMap, E extends keyof Events> =
 /** `data` may be left out when the event's data type accepts undefined. */
 export type DataArgs<Events extends EventsMap, E extends keyof Events> =
   undefined extends EventData<Events, E> ? [data?: EventData<Events, E>] : [data: EventData<Events, E>]
-
-/** A server event listener; `room` is the room the event was sent to, absent for broadcasts and direct sends. */
-export type ServerEventListener<Events extends EventsMap, E extends keyof Events> =
-  (data: EventData<Events, E>, room: Room | undefined) => void

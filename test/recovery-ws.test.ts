@@ -1,4 +1,4 @@
-import { test } from 'tap'
+import { test, type Test } from 'tap'
 import type { ServerFrame } from '../lib/index'
 import { memoryCluster, redisCluster, startNodes, type ClusterKind } from './helpers/nodes'
 import { startRedis } from './helpers/redis-server'
@@ -24,7 +24,7 @@ function ns (frames: EventFrame[]): number[] {
   return frames.map((frame) => (frame.data as { n: number }).n)
 }
 
-async function suite (name: string, kind: (t: Parameters<Parameters<typeof test>[1]>[0]) => Promise<ClusterKind>): Promise<void> {
+async function suite (name: string, kind: (t: Test) => Promise<ClusterKind>): Promise<void> {
   await test(`${name}: events of rooms with history carry consecutive positions, the welcome the room's`, async (t) => {
     const [node] = await startNodes(t, await kind(t), 1, RECOVERY)
     const { client, welcome } = await connect(node.wsUrl, { token: node.token('u1') })

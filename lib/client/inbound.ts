@@ -7,12 +7,6 @@ import type { EventPosition, StreamPosition } from './positions'
 import { resetNotice } from './recovery-fields'
 import { CLIENT_LIFECYCLE_EVENTS, RESET_EVENT } from '../protocol/names'
 
-/**
- * Lifecycle events added with recovery. (They belong in CLIENT_LIFECYCLE_EVENTS, which the
- * protocol module owns; listed here until they are there.)
- */
-const RECOVERY_LIFECYCLE_EVENTS: ReadonlySet<string> = new Set(['recovered'])
-
 /** What the client does with each kind of server frame. */
 export interface InboundHandlers {
   welcome: (welcome: WelcomePayload) => void
@@ -44,7 +38,7 @@ export function handleInbound (data: unknown, handlers: InboundHandlers): void {
     case 'event':
       if (frame.event === RESET_EVENT) {
         reset(handlers, frame.data)
-      } else if (CLIENT_LIFECYCLE_EVENTS.has(frame.event) || RECOVERY_LIFECYCLE_EVENTS.has(frame.event)) {
+      } else if (CLIENT_LIFECYCLE_EVENTS.has(frame.event)) {
         handlers.report(new RealtimeClientError('PROTOCOL_ERROR', `The server sent an event named "${frame.event}", a name the client reserves`))
       } else {
         handlers.event(frame.event, frame.data, frame.room, frame.position)

@@ -67,7 +67,7 @@ const CLIENT_REQUEST_EVENTS = ['join', 'leave', 'auth']
  * The events `fastify-realtime/client` emits itself; a server event of one of those names reaches
  * its `error` listener as a PROTOCOL_ERROR instead.
  */
-export const CLIENT_LIFECYCLE_EVENTS: ReadonlySet<string> = new Set(['welcome', 'disconnect', 'reconnecting', 'reconnect', 'reconnect_failed', 'error'])
+export const CLIENT_LIFECYCLE_EVENTS: ReadonlySet<string> = new Set(['welcome', 'disconnect', 'reconnecting', 'reconnect', 'reconnect_failed', 'recovered', 'error'])
 
 const RESERVED_SERVER_EVENTS: ReadonlySet<string> = new Set([...SOCKET_IO_EVENTS, ...PLUGIN_MESSAGE_EVENTS])
 const RESERVED_HANDLER_EVENTS: ReadonlySet<string> = new Set([...SOCKET_IO_EVENTS, ...PLUGIN_MESSAGE_EVENTS, ...CLIENT_REQUEST_EVENTS])

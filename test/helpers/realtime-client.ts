@@ -1,6 +1,7 @@
 import type { Test } from 'tap'
 import WebSocket from 'ws'
 import { createClient, type Client, type ClientOptions, type EventsMap, type LifecycleEvents } from '../../lib/client'
+import { CLIENT_LIFECYCLE_EVENTS } from '../../lib/protocol/names'
 
 /** A client of `fastify-realtime/client` using `ws`, closed when the test ends. */
 export function newClient<ServerEvents extends EventsMap = Record<string, (data: unknown) => unknown>, ClientEvents extends EventsMap = Record<string, (data: unknown) => unknown>> (t: Test, options: Omit<ClientOptions, 'WebSocket'>): Client<ServerEvents, ClientEvents> {
@@ -27,10 +28,8 @@ export async function nextEvent (client: Client, event: string, timeoutMs = 5_00
   })
 }
 
-const LIFECYCLE = new Set(['welcome', 'disconnect', 'reconnecting', 'reconnect', 'reconnect_failed', 'error'])
-
 function isLifecycle (event: string): boolean {
-  return LIFECYCLE.has(event)
+  return CLIENT_LIFECYCLE_EVENTS.has(event)
 }
 
 /** Records every payload of the given lifecycle events, in order, as `[name, payload]`. */
