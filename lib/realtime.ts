@@ -4,6 +4,7 @@ import { invalidArgument } from './errors'
 import type { Gateway } from './gateway'
 import { BroadcastOperator, userTarget } from './hub/broadcast-operator'
 import type { EventHandler, TypedEventHandler } from './hub/event-handlers'
+import type { RecoveryCounters } from './hub/resume'
 import { isValidRoomName, ROOM_NAME_RULE } from './protocol/names'
 import { readRoomHistory, type HistoryOptions, type RoomHistoryPage } from './recovery/room-history'
 import type { DataArgs, DefaultEventsMap, EventNames, EventsMap } from './typed-events'
@@ -129,9 +130,9 @@ export class Realtime<ServerEvents extends EventsMap = DefaultEventsMap, ClientE
     return this.gateway.hub.busStatus()
   }
 
-  /** Counters of clients the node had to cut off. */
-  stats (): Readonly<Gateway['stats']> {
-    return { ...this.gateway.stats }
+  /** Counters of this node: clients it had to cut off, and with `recovery` what resumes came to. */
+  stats (): Readonly<Gateway['stats'] & RecoveryCounters> {
+    return { ...this.gateway.stats, ...this.gateway.hub.recoveryCounters }
   }
 }
 

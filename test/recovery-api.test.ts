@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { MemoryBroker, type ServerFrame } from '../lib/index'
 import { startServer } from './helpers/app'
-import { connect } from './helpers/ws-client'
+import { connect, refused } from './helpers/ws-client'
 
 type EventFrame = Extract<ServerFrame, { type: 'event' }>
 
@@ -82,6 +82,7 @@ test('a reconnect storm reads a room\'s history once per position, not once per 
     t.same(replayed.map((frame) => (frame.data as { n: number }).n), [2, 3, 4])
   }
   t.ok(reads <= 2, `history read ${reads} time(s) for 30 resumes`)
+  t.match(b.app.realtime.stats(), { roomsRecovered: 30, roomsNotRecovered: 0 })
 })
 
 test('a client ahead of the room\'s top (the stream lost its tail) fences it: a new epoch, and every client reloads', async (t) => {
@@ -96,6 +97,18 @@ test('a client ahead of the room\'s top (the stream lost its tail) fences it: a 
   const behind = await connect(`${node.wsUrl}?resume=${encodeURIComponent(JSON.stringify({ feed: { offset: 0, epoch } }))}`, { token: node.token('u2') })
   t.teardown(() => behind.client.close())
   t.same(behind.welcome.resumed, { feed: false }, 'a client of the old epoch reloads too')
+  t.match(node.app.realtime.stats(), { roomsRecovered: 0, roomsNotRecovered: 2, streamResets: 0 })
+})
+
+test('a resume with an expired or revoked token is refused before anything is replayed', async (t) => {
+  const revoked = new Set(['u2'])
+  const node = await startServer(t, { recovery: true, autoJoin: () => ['feed'], auth: { trusted: (payload) => !revoked.has(String(payload.sub)) } })
+  await node.app.realtime.to('feed').emit('tick', { n: 1 })
+  const resume = `?resume=${encodeURIComponent(JSON.stringify({ feed: { offset: 0, epoch: '' } }))}`
+  const expired = node.app.jwt.sign({ sub: 'u1', exp: Math.floor(Date.now() / 1000) - 10 })
+  t.equal((await refused(node.wsUrl + resume, { token: expired })).statusCode, 401)
+  t.equal((await refused(node.wsUrl + resume, { token: node.token('u2') })).statusCode, 401)
+  t.match(node.app.realtime.stats(), { roomsRecovered: 0, roomsNotRecovered: 0 })
 })
 
 test('without recovery a resume parameter is ignored and events carry no positions', async (t) => {

@@ -14,7 +14,7 @@ import { ClusterQueries } from './cluster-queries'
 import type { Connection, Membership } from './connection'
 import { OutboundEvent } from './outbound-event'
 import { RecentSelections } from './recent-selections'
-import { Resumes, type PreparedResume } from './resume'
+import { Resumes, type PreparedResume, type RecoveryCounters } from './resume'
 import { RoomStreams } from './room-streams'
 import { RoomSubscriptions } from './room-subscriptions'
 
@@ -46,6 +46,7 @@ export class Hub implements Membership {
   /** Rooms with history (the `recovery` option): their events go through streams, in offset order. */
   readonly streams: RoomStreams | undefined
   private readonly resumes: Resumes | undefined
+  readonly recoveryCounters: RecoveryCounters = { roomsRecovered: 0, roomsNotRecovered: 0, streamResets: 0 }
 
   constructor (bus: Bus, log: FastifyBaseLogger, clusterRequestTimeout: number, recovery: ResolvedRecovery | false = false) {
     this.bus = bus
@@ -55,7 +56,7 @@ export class Hub implements Membership {
     const streams = this.streams = recovery === false
       ? undefined
       : new RoomStreams(bus, recovery, { deliver: (envelope, stamp) => this.deliverStamped(envelope, stamp), reset: (room, position) => this.sendReset(room, position) })
-    this.resumes = streams === undefined ? undefined : new Resumes(streams, (connection, envelope) => this.selects(connection, envelope), clusterRequestTimeout)
+    this.resumes = streams === undefined ? undefined : new Resumes(streams, (connection, envelope) => this.selects(connection, envelope), clusterRequestTimeout, this.recoveryCounters)
     this.subscriptions = new RoomSubscriptions(bus, clusterRequestTimeout, (room) => this.members.has(room), streams === undefined
       ? undefined
       : { subscribed: (room, inEffect) => streams.open(room, inEffect), unsubscribed: (room) => streams.close(room) })
@@ -288,6 +289,7 @@ export class Hub implements Membership {
   }
 
   private sendReset (room: Room, position: StreamPosition): void {
+    this.recoveryCounters.streamResets++
     this.log.debug({ room, position }, 'fastify-realtime: a room\'s events could not all be delivered in order; its members were told to reload it')
     this.deliver({ rooms: [room], except: [], omitRoom: false }, RESET_EVENT, JSON.stringify({ room, position }))
   }

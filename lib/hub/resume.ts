@@ -13,6 +13,16 @@ export interface RoomResume {
   readonly position: StreamPosition
 }
 
+/** What resumes came to on this node, for `app.realtime.stats()`. */
+export interface RecoveryCounters {
+  /** Rooms resumed with every missed event. */
+  roomsRecovered: number
+  /** Rooms a client came back to that could not be (it reloads them). */
+  roomsNotRecovered: number
+  /** `recovery:reset` notices: holes the node could not fill while members stayed connected. */
+  streamResets: number
+}
+
 /** A resume made ready before the connection joins its rooms; completed the moment it joins them. */
 export interface PreparedResume {
   /**
@@ -43,13 +53,15 @@ export class Resumes {
   private readonly streams: RoomStreams
   private readonly selects: (connection: Connection, envelope: EmitEnvelope) => boolean
   private readonly waitMs: number
+  private readonly counters: RecoveryCounters
   /** One message per history entry, however many clients it is replayed to, so it is encoded once. */
   private readonly replayed = new WeakMap<HistoryEntry, OutboundEvent>()
 
-  constructor (streams: RoomStreams, selects: (connection: Connection, envelope: EmitEnvelope) => boolean, waitMs: number) {
+  constructor (streams: RoomStreams, selects: (connection: Connection, envelope: EmitEnvelope) => boolean, waitMs: number, counters: RecoveryCounters) {
     this.streams = streams
     this.selects = selects
     this.waitMs = waitMs
+    this.counters = counters
   }
 
   /** Reads ahead for rooms the node is subscribed to already (reserved for the connection); others are left out. */
@@ -69,9 +81,11 @@ export class Resumes {
       const position = stream.position()
       const tail = ahead.entries === undefined || position.epoch !== ahead.from.epoch ? undefined : stream.recentAfter(ahead.upTo)
       if (ahead.entries === undefined || tail === undefined) {
+        this.counters.roomsNotRecovered++
         rooms.set(room, { recovered: false, position })
         continue
       }
+      this.counters.roomsRecovered++
       rooms.set(room, { recovered: true, position: ahead.from })
       const entries = [...ahead.entries, ...tail]
       replays.push(() => {
