@@ -103,3 +103,40 @@ test('an emitter given the cluster\'s recovery option stores its emits: clients 
   t.same(replayed.map((frame) => (frame.data as { n: number }).n).sort(), [2, 3])
   t.equal(replayed.find((frame) => (frame.data as { n: number }).n === 3)?.room, undefined, 'a direct event names no room on replay either')
 })
+
+test('a stream that lost events a node had delivered (a failover) is fenced: a new epoch, members told, old positions refused', async (t) => {
+  const redis = await startRedis(t)
+  const [node] = await startNodes(t, redisCluster(redis), 1, RECOVERY)
+  const { client } = await connect(node.wsUrl, { token: node.token('u1') })
+  t.teardown(() => client.close())
+  for (let n = 1; n <= 5; n++) await node.app.realtime.to('feed').emit('tick', { n })
+  const seen = (await ticksUntil(client, 5)).ticks
+  t.same(seen, [1, 2, 3, 4, 5])
+  const { epoch } = (await node.app.realtime.history('feed')).position
+  // What an asynchronous replica that missed the last two emits looks like once it took over.
+  const stream = 'fastify-realtime#room#feed#history'
+  const kept = (await redis.command('XRANGE', stream, '-', '+', 'COUNT', 3)) as Array<[string, string[]]>
+  await redis.command('DEL', stream)
+  for (const [id, fields] of kept) await redis.command('XADD', stream, id, ...fields)
+  await redis.command('HSET', 'fastify-realtime#room#feed#meta', 'top', 3)
+  await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub')
+  await waitFor(async () => (await node.app.realtime.history('feed')).position.epoch !== epoch)
+  await node.app.realtime.to('feed').emit('tick', { n: 6 })
+  const after = await ticksUntil(client, 6)
+  t.same(after, { ticks: [6], resets: 1 }, 'the members are told, and delivery goes on')
+  const back = await connect(`${node.wsUrl}?resume=${encodeURIComponent(JSON.stringify({ feed: { offset: 5, epoch } }))}`, { token: node.token('u2') })
+  t.teardown(() => back.client.close())
+  t.same(back.welcome.resumed, { feed: false })
+})
+
+test('a stream ahead of its meta (the two restored apart) heals with a new epoch instead of refusing every emit', async (t) => {
+  const redis = await startRedis(t)
+  const [node] = await startNodes(t, redisCluster(redis), 1, RECOVERY)
+  const { client } = await connect(node.wsUrl, { token: node.token('u1') })
+  t.teardown(() => client.close())
+  for (let n = 1; n <= 3; n++) await node.app.realtime.to('feed').emit('tick', { n })
+  t.same((await ticksUntil(client, 3)).ticks, [1, 2, 3])
+  await redis.command('HSET', 'fastify-realtime#room#feed#meta', 'top', 1)
+  t.equal(await node.app.realtime.to('feed').emit('tick', { n: 4 }), true)
+  t.same(await ticksUntil(client, 4), { ticks: [4], resets: 1 })
+})

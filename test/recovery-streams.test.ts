@@ -23,7 +23,8 @@ function streamOver (history: MemoryHistory, options: { failReads?: () => boolea
     read: async (room, after, limit): Promise<HistoryRead | undefined> => {
       reads.push(after)
       return options.failReads?.() === true ? undefined : history.read(room, after, limit)
-    }
+    },
+    fence: (room, position) => { history.read(room, 0, 0, position) }
   }
   return { stream: new RoomStream('r', sink, 10, Promise.resolve()), delivered, resets, reads }
 }
@@ -54,7 +55,7 @@ test('events that arrive before the stream knows its position wait for it, and t
   const before = history.append('r', envelope(1), LIMITS)
   let subscribed = (): void => {}
   const delivered: number[] = []
-  const sink: StreamSink = { deliver: (_e, stamp) => { delivered.push(stamp.offset) }, reset: () => {}, read: async (room, after, limit) => history.read(room, after, limit) }
+  const sink: StreamSink = { deliver: (_e, stamp) => { delivered.push(stamp.offset) }, reset: () => {}, read: async (room, after, limit) => history.read(room, after, limit), fence: () => {} }
   const stream = new RoomStream('r', sink, 10, new Promise((resolve) => { subscribed = resolve }))
   const next = history.append('r', envelope(2), LIMITS)
   stream.receive(envelope(1), before)

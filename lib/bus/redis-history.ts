@@ -19,7 +19,8 @@ const READ_COMMAND = 'fastifyRealtimeReadHistory'
 /**
  * KEYS: stream, meta. ARGV: message, size, ttl, channel, publish command, a new epoch in case the
  * room has none. A stream without its meta is dropped first (an offset restarting at 1 could not be
- * added after its old entries). The published message is the stored one behind a stamp line.
+ * added after its old entries), and so is a stream whose entries are ahead of its meta's top. The
+ * published message is the stored one behind a stamp line.
  */
 const APPEND_SCRIPT = `
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
@@ -29,7 +30,14 @@ if not epoch then
   redis.call('HSET', KEYS[2], 'epoch', epoch)
 end
 local offset = redis.call('HINCRBY', KEYS[2], 'top', 1)
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], offset .. '-0', 'm', ARGV[1])
+local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], offset .. '-0', 'm', ARGV[1])
+if type(added) == 'table' and added.err then
+  -- The stream is ahead of its meta (they came apart, e.g. one restored without the other): a new epoch.
+  epoch = ARGV[6]
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[2], 'epoch', epoch)
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], offset .. '-0', 'm', ARGV[1])
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call(ARGV[5], ARGV[4], '~' .. offset .. ' ' .. epoch .. '\\n' .. ARGV[1])

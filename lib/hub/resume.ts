@@ -111,11 +111,12 @@ export class Resumes {
 
   /**
    * The client saw more of the room than this node has delivered: the node is behind (the events
-   * are on their way from another node), or the stream lost its tail, which the read fences with a
-   * new epoch so that every client of it reloads.
+   * are on their way from another node), or the client's position is not the stream's (its tail
+   * was lost, or the position was made up). A client's word alone never fences the room: that would
+   * let any member make every other member reload (the room's streams fence what they saw themselves).
    */
   private async readAheadOfNode (room: Room, from: StreamPosition): Promise<RoomReadAhead> {
-    const top = await this.streams.top(room, from)
+    const top = await this.streams.top(room)
     if (top?.epoch !== from.epoch || top.top < from.offset) return { from, entries: undefined, upTo: 0 }
     await this.streams.get(room)?.reached(from.offset, this.waitMs)
     return { from, entries: [], upTo: from.offset }

@@ -9,6 +9,8 @@ export interface StreamSink {
   /** Tells the room's local members that what came before `position` cannot all be delivered. */
   reset: (room: Room, position: StreamPosition) => void
   read: (room: Room, after: number, limit: number) => Promise<HistoryRead | undefined>
+  /** Starts a new epoch for a room whose stream lost events this node had delivered (see Bus.readHistory). */
+  fence: (room: Room, position: StreamPosition) => void
 }
 
 /** Milliseconds a gap may wait for its missing events to arrive by themselves before the history is read. */
@@ -213,6 +215,12 @@ export class RoomStream {
         this.scheduleRepair(0)
         return
       }
+    }
+    if (read.epoch === this.epoch && read.top < this.last) {
+      // The stream lost events this node delivered (an asynchronous replica took over): a new epoch
+      // makes every client that saw them reload, instead of silently missing what comes under their offsets.
+      this.sink.fence(this.room, this.position())
+      return
     }
     for (const entry of read.entries) {
       if (entry.offset <= this.last) continue

@@ -32,7 +32,11 @@ export class RoomStreams {
   constructor (bus: Bus, recovery: ResolvedRecovery, delivery: StreamDelivery) {
     this.bus = bus
     this.recovery = recovery
-    this.sink = { ...delivery, read: async (room, after, limit) => await this.read(room, after, limit) }
+    this.sink = {
+      ...delivery,
+      read: async (room, after, limit) => await this.read(room, after, limit),
+      fence: (room, position) => { void this.read(room, 0, 0, position) }
+    }
   }
 
   /** Whether a room keeps history: the `recovery.rooms` option, as far as the bus can keep it (see Bus.canKeepHistory). */
@@ -102,9 +106,9 @@ export class RoomStreams {
     return await this.read(room, after, limit)
   }
 
-  /** Reads a room's top, and starts a new epoch if a client saw more of it than it has (see Bus.readHistory). */
-  async top (room: Room, fence?: StreamPosition): Promise<HistoryRead | undefined> {
-    return await this.read(room, 0, 0, fence)
+  /** Reads a room's epoch and top. */
+  async top (room: Room): Promise<HistoryRead | undefined> {
+    return await this.read(room, 0, 0)
   }
 
   private async read (room: Room, after: number, limit: number, fence?: StreamPosition): Promise<HistoryRead | undefined> {
