@@ -15,6 +15,7 @@ import type { Connection, Membership } from './connection'
 import { OutboundEvent } from './outbound-event'
 import { RecentSelections } from './recent-selections'
 import { Resumes, type PreparedResume, type RecoveryCounters } from './resume'
+import { RoomMembers } from './room-members'
 import { RoomStreams } from './room-streams'
 import { RoomSubscriptions } from './room-subscriptions'
 
@@ -35,8 +36,7 @@ export class Hub implements Membership {
    * sockets are still open (a client may never answer a close frame), and shutdown waits for them.
    */
   private readonly closing = new Set<Connection>()
-  /** A room's local members; a room of one (every `user:` room, mostly) holds its connection without a Set. */
-  private readonly members = new Map<Room, RoomMembers>()
+  private readonly members = new RoomMembers()
   private readonly bus: Bus
   private readonly log: FastifyBaseLogger
   private readonly queries: ClusterQueries
@@ -123,29 +123,12 @@ export class Hub implements Membership {
     // forever: nothing unregisters it again.
     if (connection.rooms.has(room) || !this.isRegistered(connection)) return
     connection.rooms.add(room)
-    const members = this.members.get(room)
-    if (members === undefined) {
-      this.members.set(room, connection)
-      this.subscriptions.hold(room)
-    } else if (members instanceof Set) {
-      members.add(connection)
-    } else {
-      this.members.set(room, new Set([members, connection]))
-    }
+    if (this.members.add(room, connection)) this.subscriptions.hold(room)
   }
 
   leave (connection: Connection, room: Room): void {
     if (!connection.rooms.delete(room)) return
-    const members = this.members.get(room)
-    if (members instanceof Set) {
-      members.delete(connection)
-      // Back to a room of one, so the memory saved stays saved after members come and go.
-      if (members.size === 1) this.members.set(room, members.values().next().value as Connection)
-      return
-    }
-    if (members !== connection) return
-    this.members.delete(room)
-    this.subscriptions.release(room)
+    if (this.members.remove(room, connection)) this.subscriptions.release(room)
   }
 
   /**
@@ -266,7 +249,7 @@ export class Hub implements Membership {
     const soleRoom = target.rooms.length === 1 ? target.rooms[0] : undefined
     const message = new OutboundEvent(event, dataJson, target.omitRoom ? undefined : soleRoom)
     // The hot path of every fan-out: one plain loop, no intermediate collections.
-    const excluded = target.except.length > 0 ? this.membersOf(target.except) : undefined
+    const excluded = target.except.length > 0 ? this.members.union(target.except) : undefined
     for (const connection of this.recipients(target.rooms)) {
       if (connection.id === target.exceptConnectionId || excluded?.has(connection) === true) continue
       connection.deliver(message)
@@ -276,8 +259,8 @@ export class Hub implements Membership {
   /** One event of a room's stream, in its offset order, to the room's local members. */
   private deliverStamped (envelope: EmitEnvelope, stamp: StreamStamp): void {
     const message = new OutboundEvent(envelope.event, envelope.dataJson, envelope.omitRoom ? undefined : stamp.room, stamp)
-    const excluded = envelope.except.length > 0 ? this.membersOf(envelope.except) : undefined
-    for (const connection of iterate(this.members.get(stamp.room))) {
+    const excluded = envelope.except.length > 0 ? this.members.union(envelope.except) : undefined
+    for (const connection of this.members.of(stamp.room)) {
       if (connection.id === envelope.exceptConnectionId || excluded?.has(connection) === true) continue
       connection.deliver(message)
     }
@@ -335,7 +318,7 @@ export class Hub implements Membership {
    * change the very member sets the selection walks.
    */
   private selected (selection: Selection): Connection[] {
-    const excluded = selection.except.length > 0 ? this.membersOf(selection.except) : undefined
+    const excluded = selection.except.length > 0 ? this.members.union(selection.except) : undefined
     const chosen: Connection[] = []
     for (const connection of this.recipients(selection.rooms)) {
       if (connection.id === selection.exceptConnectionId || excluded?.has(connection) === true) continue
@@ -346,16 +329,8 @@ export class Hub implements Membership {
 
   private recipients (rooms: readonly Room[]): Iterable<Connection> {
     if (rooms.length === 0) return this.connections.values()
-    if (rooms.length === 1) return iterate(this.members.get(rooms[0]))
-    return this.membersOf(rooms)
-  }
-
-  private membersOf (rooms: readonly Room[]): Set<Connection> {
-    const union = new Set<Connection>()
-    for (const room of rooms) {
-      for (const connection of iterate(this.members.get(room))) union.add(connection)
-    }
-    return union
+    if (rooms.length === 1) return this.members.of(rooms[0])
+    return this.members.union(rooms)
   }
 
   /** Keeps a recovery session for `ttl` milliseconds where every node can take it (see Bus.saveSession). */
@@ -374,9 +349,7 @@ export class Hub implements Membership {
 
   /** Local connections in a room. */
   roomSize (room: Room): number {
-    const members = this.members.get(room)
-    if (members === undefined) return 0
-    return members instanceof Set ? members.size : 1
+    return this.members.size(room)
   }
 
   /** Local connections; the heartbeat and shutdown walk them. */
@@ -398,13 +371,6 @@ export function mayJoin (connection: Pick<Connection, 'userId'>, room: Room): bo
 /** A `user:` room belongs to its user's own connections: anyone else in it would get their direct events. */
 export function mayHold (connection: Pick<Connection, 'userId'>, room: Room): boolean {
   return !room.startsWith(USER_ROOM_PREFIX) || (connection.userId !== null && room === userRoom(connection.userId))
-}
-
-type RoomMembers = Connection | Set<Connection>
-
-function iterate (members: RoomMembers | undefined): Iterable<Connection> {
-  if (members === undefined) return []
-  return members instanceof Set ? members : [members]
 }
 
 /** Only the selection's own fields, whatever else the object carries, go on the bus. */
