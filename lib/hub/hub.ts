@@ -37,6 +37,7 @@ export class Hub implements Membership {
    */
   private readonly closing = new Set<Connection>()
   private readonly members = new RoomMembers()
+  private readonly membershipObservers: MembershipObserver[] = []
   private readonly bus: Bus
   private readonly log: FastifyBaseLogger
   private readonly queries: ClusterQueries
@@ -124,11 +125,18 @@ export class Hub implements Membership {
     if (connection.rooms.has(room) || !this.isRegistered(connection)) return
     connection.rooms.add(room)
     if (this.members.add(room, connection)) this.subscriptions.hold(room)
+    for (const observer of this.membershipObservers) observer.joined(connection, room)
   }
 
   leave (connection: Connection, room: Room): void {
     if (!connection.rooms.delete(room)) return
     if (this.members.remove(room, connection)) this.subscriptions.release(room)
+    for (const observer of this.membershipObservers) observer.left(connection, room)
+  }
+
+  /** Hears of every local join and leave, whoever made it (a client, the server, a retired connection). */
+  observeMembership (observer: MembershipObserver): void {
+    this.membershipObservers.push(observer)
   }
 
   /**
@@ -361,6 +369,12 @@ export class Hub implements Membership {
   closingConnections (): IterableIterator<Connection> {
     return this.closing.values()
   }
+}
+
+/** Told of each local join and leave, after it took effect; must not throw. */
+export interface MembershipObserver {
+  joined: (connection: Connection, room: Room) => void
+  left: (connection: Connection, room: Room) => void
 }
 
 /** Whether a connection may be in a room at all, whoever puts it there: a joinable name it may hold. */
