@@ -170,3 +170,95 @@ test('a resume request is a bounded object of joinable rooms and positions', asy
     t.throws(() => parseResumeRequest(bad), { code: 'BAD_REQUEST' })
   }
 })
+
+test('a stream positioned before the room had one takes the first epoch it reads quietly', async (t) => {
+  const history = new MemoryHistory()
+  const { stream, delivered, resets } = streamOver(history)
+  await stream.positioned
+  for (let n = 1; n <= 3; n++) history.append('r', envelope(n), LIMITS)
+  stream.catchUp()
+  await waitFor(() => delivered.length === 3)
+  t.same(resets, [])
+})
+
+test('a stream replaced under the node (another epoch read back) resets, then reads the new one from its start', async (t) => {
+  let history = new MemoryHistory()
+  const delivered: string[] = []
+  const resets: StreamPosition[] = []
+  const sink: StreamSink = {
+    deliver: (_e, stamp) => { delivered.push(`${stamp.epoch}:${stamp.offset}`) },
+    reset: (_room, position) => { resets.push(position) },
+    read: async (room, after, limit) => history.read(room, after, limit),
+    fence: () => {}
+  }
+  const stream = new RoomStream('r', sink, 10, Promise.resolve())
+  await stream.positioned
+  const old = history.append('r', envelope(1), LIMITS)
+  stream.receive(envelope(1), old)
+  history = new MemoryHistory()
+  const renewed = [1, 2].map((n) => history.append('r', envelope(n), LIMITS))
+  stream.catchUp()
+  await waitFor(() => delivered.length === 3)
+  t.same(delivered, [`${old.epoch}:1`, `${renewed[0].epoch}:1`, `${renewed[0].epoch}:2`])
+  t.same(resets, [{ offset: 0, epoch: renewed[0].epoch }])
+})
+
+test('a read that comes back after the stream moved to a new epoch is dropped', async (t) => {
+  const history = new MemoryHistory()
+  let release = (): void => {}
+  let slow = false
+  const delivered: number[] = []
+  const sink: StreamSink = {
+    deliver: (_e, stamp) => { delivered.push(stamp.offset) },
+    reset: () => {},
+    read: async (room, after, limit) => {
+      if (slow) await new Promise<void>((resolve) => { release = resolve })
+      return history.read(room, after, limit)
+    },
+    fence: () => {}
+  }
+  const stream = new RoomStream('r', sink, 10, Promise.resolve())
+  await stream.positioned
+  const stamps = [1, 2, 3].map((n) => history.append('r', envelope(n), LIMITS))
+  stream.receive(envelope(1), stamps[0])
+  slow = true
+  stream.catchUp()
+  stream.receive(envelope(7), { room: 'r', offset: 7, epoch: 'elsewhere' })
+  stream.receive(envelope(9), { room: 'r', offset: 9, epoch: 'elsewhere' })
+  slow = false
+  release()
+  await waitFor(() => delivered.length >= 3)
+  t.same(delivered.slice(0, 2), [1, 7], 'the old epoch\'s read delivered nothing')
+})
+
+test('a gap longer than one read is repaired in several', async (t) => {
+  const history = new MemoryHistory()
+  const { stream, delivered, resets, reads } = streamOver(history)
+  await stream.positioned
+  const big = { size: 5000, ttl: 60_000 }
+  const stamps = Array.from({ length: 2500 }, (_, i) => history.append('r', envelope(i + 1), big))
+  stream.receive(envelope(2500), stamps[2499])
+  await waitFor(() => delivered.length === 2500)
+  t.same(delivered, Array.from({ length: 2500 }, (_, i) => i + 1))
+  t.same(resets, [])
+  t.ok(reads.length >= 4, `three reads and the positioning (${reads.length})`)
+})
+
+test('reached() resolves once the stream delivered an offset, or after its bound', async (t) => {
+  const history = new MemoryHistory()
+  const { stream } = streamOver(history)
+  await stream.positioned
+  const waiting = stream.reached(1, 5_000)
+  history.append('r', envelope(1), LIMITS)
+  stream.receive(envelope(1), { room: 'r', offset: 1, epoch: history.read('r', 0, 0).epoch as string })
+  await waiting
+  t.pass('reached')
+  const started = Date.now()
+  await stream.reached(10, 50)
+  t.ok(Date.now() - started >= 40, 'bounded')
+  const pending = stream.reached(20, 60_000)
+  stream.close()
+  await pending
+  t.pass('closing releases the waiters')
+  stream.receive(envelope(2), { room: 'r', offset: 2, epoch: 'x' })
+})

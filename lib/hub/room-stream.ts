@@ -13,6 +13,13 @@ export interface StreamSink {
   fence: (room: Room, position: StreamPosition) => void
 }
 
+/** A resume waiting for the stream to deliver up to an offset another node has delivered already. */
+interface Waiter {
+  readonly offset: number
+  readonly resolve: () => void
+  timer: NodeJS.Timeout | undefined
+}
+
 /** Milliseconds a gap may wait for its missing events to arrive by themselves before the history is read. */
 const REPAIR_DELAY_MS = 20
 /** Entries one repair reads; a longer gap takes several reads. */
@@ -48,7 +55,7 @@ export class RoomStream {
   private repairing = false
   private repairAttempts = 0
   private closed = false
-  private readonly waiters: Array<{ offset: number, resolve: () => void }> = []
+  private readonly waiters: Waiter[] = []
   readonly positioned: Promise<void>
 
   constructor (room: Room, sink: StreamSink, keepRecent: number, subscribed: Promise<void>) {
@@ -100,9 +107,9 @@ export class RoomStream {
   reached (offset: number, timeoutMs: number): Promise<void> {
     if (this.last >= offset || this.closed) return Promise.resolve()
     return new Promise((resolve) => {
-      const waiter = { offset, resolve }
+      const waiter: Waiter = { offset, resolve, timer: undefined }
+      waiter.timer = setTimeout(() => this.release(waiter), timeoutMs)
       this.waiters.push(waiter)
-      setTimeout(() => this.release(waiter), timeoutMs).unref()
     })
   }
 
@@ -111,7 +118,7 @@ export class RoomStream {
     clearTimeout(this.repairTimer)
     this.held.clear()
     this.early = []
-    for (const waiter of this.waiters.splice(0)) waiter.resolve()
+    for (const waiter of [...this.waiters]) this.release(waiter)
   }
 
   private begin (top: HistoryRead | undefined): void {
@@ -247,7 +254,8 @@ export class RoomStream {
     this.sink.reset(this.room, this.position())
   }
 
-  private release (waiter: { offset: number, resolve: () => void }): void {
+  private release (waiter: Waiter): void {
+    clearTimeout(waiter.timer)
     const index = this.waiters.indexOf(waiter)
     if (index !== -1) this.waiters.splice(index, 1)
     waiter.resolve()
