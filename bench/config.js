@@ -70,9 +70,9 @@ module.exports = Object.freeze({
    * 2 × 50 / 200 = 0.5 events a second, a client as many), from RECOVERY_WARMUP_MS before the drop
    * (long enough for every room to have had an event from each node: a node goes through the 200
    * rooms in 4 s) until RECOVERY_TAIL_MS after the storm; then every client should have every event.
-   * The rate is low on purpose: at 100 per node, Socket.IO's streams adapter took 6.6 s and 24 s to
-   * have every client back, and in one round of three not all within a minute; at 200 and 400,
-   * never (bench/README.md says why). At 50 its storms take 3–3.5 s, so there is a time to compare.
+   * The rate is low on purpose: at 100 per node, Socket.IO's streams adapter took 6.6–24 s in three
+   * rounds to have every client back, and more than a minute in a fourth; at 200 and 400 per node,
+   * more than a minute (bench/README.md says why). At 50 its storms take 3–6 s: a time to compare.
    * The servers listen with SCALE_LISTEN_BACKLOG, as in the scale check, so the storm's SYNs fit.
    */
   RECOVERY_EMITS_PER_SECOND: 50,
