@@ -121,3 +121,26 @@ test('without recovery a resume parameter is ignored and events carry no positio
   await node.app.realtime.to('feed').emit('tick', {})
   t.same(await client.next('event'), { type: 'event', event: 'tick', room: 'feed', data: {} })
 })
+
+test('history reads are bounded per node: beyond 16 at once they wait their turn', async (t) => {
+  const bus = new MemoryBroker().createBus()
+  t.teardown(() => bus.close())
+  let running = 0
+  let most = 0
+  const gates: Array<() => void> = []
+  const readHistory = bus.readHistory.bind(bus)
+  bus.readHistory = async (...args) => {
+    most = Math.max(most, ++running)
+    await new Promise<void>((resolve) => gates.push(resolve))
+    running--
+    return await readHistory(...args)
+  }
+  const node = await startServer(t, { bus, recovery: true })
+  const pages = Promise.all(Array.from({ length: 40 }, async (_, i) => await node.app.realtime.history(`room:${i}`)))
+  for (let turns = 0; turns < 1000 && (gates.length > 0 || running > 0); turns++) {
+    gates.shift()?.()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  t.equal((await pages).length, 40)
+  t.equal(most, 16)
+})

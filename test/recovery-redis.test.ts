@@ -140,3 +140,16 @@ test('a stream ahead of its meta (the two restored apart) heals with a new epoch
   t.equal(await node.app.realtime.to('feed').emit('tick', { n: 4 }), true)
   t.same(await ticksUntil(client, 4), { ticks: [4], resets: 1 })
 })
+
+test('a room whose keys Redis cannot use (another type under the name): emits resolve false, history() rejects, nothing is delivered', async (t) => {
+  const redis = await startRedis(t)
+  const [node] = await startNodes(t, redisCluster(redis), 1, RECOVERY)
+  const { client } = await connect(node.wsUrl, { token: node.token('u1') })
+  t.teardown(() => client.close())
+  await redis.command('SET', 'fastify-realtime#room#feed#meta', 'not a hash')
+  t.equal(await node.app.realtime.to('feed').emit('tick', { n: 1 }), false)
+  await t.rejects(node.app.realtime.history('feed'), { code: 'FST_REALTIME_REDIS_UNAVAILABLE' })
+  await redis.command('DEL', 'fastify-realtime#room#feed#meta')
+  t.equal(await node.app.realtime.to('feed').emit('tick', { n: 2 }), true)
+  t.same((await ticksUntil(client, 2)).ticks, [2], 'the refused emit reached no one')
+})

@@ -141,6 +141,10 @@ test('the in-process history keeps `size` entries, forgets a room `ttl` after it
   t.equal(sessions.take('a', 99), 'A')
   t.equal(sessions.take('a', 99), undefined, 'taken once')
   t.equal(sessions.take('b', 200), undefined, 'expired')
+  sessions.save('c', 'C', 100, 300)
+  sessions.save('d', 'D', 100, 500)
+  t.equal(sessions.take('c', 350), undefined, 'dropped as later sessions were saved')
+  t.equal(sessions.take('d', 550), 'D')
 })
 
 test('an emit to several rooms: one copy per room with history, each leaving out the rooms before it', async (t) => {
