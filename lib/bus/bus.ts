@@ -28,6 +28,8 @@ export interface BusNode {
    * reconnected): the node catches up on room histories.
    */
   readonly resynced: () => void
+  /** Whether this node has delivered that place of a room's stream already: the bus may drop it undecoded. */
+  readonly delivered: (stamp: StreamStamp) => boolean
 }
 
 /** Whether a bus currently reaches the other nodes. */

@@ -100,7 +100,7 @@ export class RedisBus implements Bus {
         subscriptionsInPlace: () => this.subscriptionsInPlace
       })
     }
-    this.listen(this.subscriber, this.sharded ? 'smessage' : 'message', (_channel: string, message: string) => this.receive(message))
+    this.listen(this.subscriber, this.sharded ? 'smessage' : 'message', (channel: string, message: string) => this.receive(channel, message))
     startConnecting(this.publisher.client)
     startConnecting(this.subscriber)
     try {
@@ -211,10 +211,13 @@ export class RedisBus implements Bus {
     await (this.skip === undefined ? change : this.skip.tracking(room, subscribing, change))
   }
 
-  private receive (message: string): void {
+  private receive (channel: string, message: string): void {
     const node = this.node
     if (node === undefined) return
     const stamp = readStamp(message)
+    // A room's event this node delivered already (its own emit coming back, mostly) is not decoded at all.
+    const room = stamp === undefined ? undefined : this.channels.roomOf(channel)
+    if (stamp !== undefined && room !== undefined && node.delivered({ room, offset: stamp.offset, epoch: stamp.epoch })) return
     const decoded = decodeEnvelope(stamp === undefined ? message : stamp.rest)
     if (!decoded.ok) {
       node.log.debug({ reason: decoded.reason }, 'fastify-realtime: dropped a malformed bus message')

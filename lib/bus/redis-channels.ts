@@ -27,6 +27,12 @@ export class RedisChannels {
     return `${this.prefix}#room#${room}`
   }
 
+  /** The room a room channel is for; undefined for any other channel. */
+  roomOf (channel: string): Room | undefined {
+    const prefix = `${this.prefix}#room#`
+    return channel.startsWith(prefix) ? channel.slice(prefix.length) : undefined
+  }
+
   node (node: NodeId): string {
     return `${this.prefix}#node#${node}`
   }

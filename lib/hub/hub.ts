@@ -72,7 +72,8 @@ export class Hub implements Membership {
       log: this.log,
       subscribeTimeout: this.clusterRequestTimeout,
       history: recovery === undefined ? undefined : { size: recovery.historySize, ttl: recovery.historyTtl },
-      resynced: () => this.streams?.catchUp()
+      resynced: () => this.streams?.catchUp(),
+      delivered: (stamp) => this.streams?.get(stamp.room)?.hasDelivered(stamp) === true
     })
   }
 
@@ -166,18 +167,21 @@ export class Hub implements Membership {
   }
 
   private async emitThroughHistory (streams: RoomStreams, target: EmitTarget, event: string, dataJson: string): Promise<boolean> {
+    if (target.rooms.length === 1) return await this.storeAndDeliver(streams, target.rooms[0], this.emitEnvelope(target, event, dataJson))
     const { copies, rest } = historyCopies(target, (room) => streams.keeps(room))
-    const sent = copies.map(async ({ room, target: copy }) => {
-      const envelope = this.emitEnvelope(copy, event, dataJson)
-      const stamp = await this.bus.appendToHistory(room, envelope)
-      if (stamp !== undefined) streams.receive(envelope, stamp)
-      return stamp !== undefined
-    })
+    const sent = copies.map(async ({ room, target: copy }) => await this.storeAndDeliver(streams, room, this.emitEnvelope(copy, event, dataJson)))
     if (rest !== undefined) {
       this.deliver(rest, event, dataJson)
       sent.push(this.bus.publish(this.emitEnvelope(rest, event, dataJson)))
     }
     return (await Promise.all(sent)).every(Boolean)
+  }
+
+  /** One room's copy of an emit: delivered here once the bus stored it, in the room's offset order. */
+  private async storeAndDeliver (streams: RoomStreams, room: Room, envelope: EmitEnvelope): Promise<boolean> {
+    const stamp = await this.bus.appendToHistory(room, envelope)
+    if (stamp !== undefined) streams.receive(envelope, stamp)
+    return stamp !== undefined
   }
 
   private emitEnvelope (target: EmitTarget, event: string, dataJson: string): EmitEnvelope {

@@ -70,6 +70,11 @@ export class RoomStream {
     return { offset: this.last, epoch: this.epoch ?? '' }
   }
 
+  /** Whether the stream is past this place already (a duplicate it would drop). */
+  hasDelivered (stamp: StreamPosition): boolean {
+    return this.live && stamp.epoch === this.epoch && stamp.offset <= this.last
+  }
+
   /** The events delivered here after `after`, when this node still has all of them up to its position. */
   recentAfter (after: number): HistoryEntry[] | undefined {
     if (after === this.last) return []
