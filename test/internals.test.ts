@@ -6,6 +6,7 @@ import Fastify from 'fastify'
 import fastifyWebsocket from '@fastify/websocket'
 import { Server as EngineServer } from 'engine.io'
 import { Server as IoServer, type Socket } from 'socket.io'
+import { Adapter } from 'socket.io-adapter'
 import { io as ioClient } from 'socket.io-client'
 import t from 'tap'
 import WebSocket from 'ws'
@@ -13,7 +14,7 @@ import { engineQuery, hasEngineSession, markSessionClosing, queuedPacketCount, t
 import { forgetUpgradeHead } from '../lib/internals/fastify-websocket'
 import { assignedResponse } from '../lib/internals/node-http'
 import { pinoHooksOf, replacePinoHooks } from '../lib/internals/pino'
-import { adjustCreatedSockets, preConnectSockets, setSocketId, useFirst } from '../lib/internals/socket-io'
+import { adjustCreatedSockets, preConnectSockets, restoreSocket, setSocketId, socketPid, useFirst } from '../lib/internals/socket-io'
 import { frameTextParts } from '../lib/internals/ws'
 import { startServer } from './helpers/app'
 import { ioConnect, serverSocket } from './helpers/socketio-client'
@@ -98,6 +99,53 @@ t.test('Socket.IO still has _createSocket, _fns and _preConnectSockets, holding 
   const bare = Object.create(namespace) as typeof namespace
   Object.defineProperty(bare, '_createSocket', { value: undefined })
   t.throws(() => { adjustCreatedSockets(bare, () => {}) }, /_createSocket/, 'without the internal, registering fails loudly')
+})
+
+t.test('with connectionStateRecovery, Socket.IO still keeps a pid a middleware can restore with an id, routes socket.emit through the adapter and persists on a transport close', async (t) => {
+  const http = createServer()
+  const broadcasts: unknown[][] = []
+  const persisted: Array<{ sid: string, pid: string }> = []
+  class Recording extends Adapter {
+    override broadcast (packet: { data: unknown[] }, options: Parameters<Adapter['broadcast']>[1]): void {
+      broadcasts.push([...packet.data])
+      super.broadcast(packet, options)
+    }
+
+    override persistSession (session: { sid: string, pid: string }): void {
+      persisted.push({ sid: session.sid, pid: session.pid })
+    }
+  }
+  const io = new IoServer(http, { adapter: Recording, connectionStateRecovery: { skipMiddlewares: false } })
+  t.teardown(async () => { await io.close() })
+  const namespace = io.of('/')
+  let freshPid: string | undefined
+  namespace.use((socket, next) => {
+    freshPid = socketPid(socket)
+    restoreSocket(namespace, socket, 'restored-id', 'restored-pid')
+    t.equal(preConnectSockets(namespace)?.get('restored-id'), socket, 'pending under the restored id')
+    next()
+  })
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const client = ioClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, { transports: ['websocket'], reconnection: false })
+  t.teardown(() => client.close())
+  const [socket] = await once(namespace, 'connection') as [Socket]
+  await once(client, 'connect')
+  t.type(freshPid, 'string', 'socket.io changed: review lib/internals/socket-io.ts (pid)')
+  t.equal(socket.id, 'restored-id')
+  t.equal(socketPid(socket), 'restored-pid')
+  t.equal(socket.recovered, true)
+  t.equal(namespace.sockets.get('restored-id'), socket)
+  t.equal(preConnectSockets(namespace)?.size, 0, 'socket.io changed: review lib/internals/socket-io.ts (_preConnectSockets, restoreSocket)')
+  t.equal(client.id, 'restored-id', 'the CONNECT reply carries the restored id')
+  t.equal((client as unknown as { _pid?: string })._pid, 'restored-pid', 'socket.io changed: the CONNECT reply no longer carries socket.pid')
+  const received = once(client, 'hello')
+  socket.emit('hello', 'world')
+  t.same(await received, ['world'])
+  t.same(broadcasts, [['hello', 'world']], 'socket.io changed: socket.emit no longer goes through adapter.broadcast with connectionStateRecovery')
+  const closed = once(socket, 'disconnect')
+  client.io.engine.close()
+  t.same((await closed)[0], 'transport close')
+  t.same(persisted, [{ sid: 'restored-id', pid: 'restored-pid' }], 'socket.io changed: no persistSession on a transport close')
 })
 
 t.test("ws still exports Sender.frame, which frames a server's text message", async (t) => {

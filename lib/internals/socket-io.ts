@@ -59,3 +59,33 @@ export function useFirst (namespace: Namespace, middleware: Middleware): void {
   if (Array.isArray(fns)) fns.unshift(middleware)
   else namespace.use(middleware)
 }
+
+interface SocketInternals {
+  /** The private session id of connection state recovery, sent in the CONNECT reply (`{ sid, pid }`). */
+  pid?: string
+  /** Public, but readonly in the types: Socket.IO sets it for a socket it restored itself. */
+  recovered: boolean
+}
+
+/** A socket's private session id (connection state recovery); undefined without it. */
+export function socketPid (socket: Socket): string | undefined {
+  const pid = (socket as unknown as SocketInternals).pid
+  return typeof pid === 'string' ? pid : undefined
+}
+
+/**
+ * Makes a socket still in the middlewares the one a client comes back to: its old id (re-filed under
+ * it among the namespace's pending sockets, where Socket.IO looks it up once the middlewares are
+ * done), its old `pid` (which the CONNECT reply carries, so socket.io-client reports
+ * `socket.recovered`), and `socket.recovered`, as Socket.IO's own restore in `_createSocket` would
+ * set them. Only for a socket that has not connected yet.
+ */
+export function restoreSocket (namespace: Namespace, socket: Socket, id: string, pid: string): void {
+  const pending = internalsOf(namespace)._preConnectSockets
+  if (pending?.get(socket.id) === socket) pending.delete(socket.id)
+  setSocketId(socket, id)
+  pending?.set(id, socket)
+  const internals = socket as unknown as SocketInternals
+  internals.pid = pid
+  internals.recovered = true
+}

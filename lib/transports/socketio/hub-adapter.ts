@@ -6,6 +6,7 @@ import { invalidArgument } from '../../errors'
 import { mayHold, type Hub } from '../../hub/hub'
 import { isJoinableRoom, isValidEventName, JOINABLE_ROOM_RULE } from '../../protocol/names'
 import { connectionOf } from './socketio-connection'
+import type { SocketIoRecovery } from './socketio-recovery'
 
 interface HubEmit {
   target: EmitTarget
@@ -23,8 +24,15 @@ interface HubEmit {
  * What the hub cannot carry is left to Socket.IO (its members on this node only): emits with
  * acks, several arguments or binary data, `local` emits, targets naming socket ids, and every
  * other namespace.
+ *
+ * With `recovery` (Socket.IO's connectionStateRecovery is then on, and `socket.emit` comes through
+ * `broadcast` too), every event packet without an ack that Socket.IO itself sends in the realtime
+ * namespace ends with a token, as socket.io-adapter's SessionAwareAdapter appends its offsets, and
+ * a recoverable disconnect persists the connection's session. Sessions are restored by the
+ * namespace middleware once the token is verified again, not here: `restoreSession` (which
+ * Socket.IO calls before any middleware) stays the base adapter's, which finds none.
  */
-export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof Adapter {
+export function createHubAdapter (hub: Hub, realtimeNamespace: string, recovery?: SocketIoRecovery): typeof Adapter {
   return class HubAdapter extends Adapter {
     private readonly bridged: boolean
     private readonly namespace: Namespace
@@ -37,8 +45,18 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof A
 
     override broadcast (packet: Packet, options: BroadcastOptions): void {
       const emit = this.bridged ? this.asHubEmit(packet, options) : undefined
-      if (emit === undefined) super.broadcast(packet, options)
-      else void hub.emit(emit.target, emit.event, emit.data)
+      if (emit !== undefined) {
+        void hub.emit(emit.target, emit.event, emit.data)
+        return
+      }
+      // One token per broadcast, shared by its recipients (socket.emit: one recipient). Volatile
+      // packets too: without a token, an app's trailing string argument would become the offset.
+      if (recovery !== undefined && this.bridged && isEventWithoutAck(packet)) (packet.data as unknown[]).push(recovery.issuer.take().token)
+      super.broadcast(packet, options)
+    }
+
+    override persistSession (session: Parameters<Adapter['persistSession']>[0]): void {
+      if (this.bridged) recovery?.persist(session.sid)
     }
 
     override addAll (id: SocketId, rooms: Set<Room>): void {
@@ -101,6 +119,10 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string): typeof A
       return { target, event, data }
     }
   }
+}
+
+function isEventWithoutAck (packet: Packet): boolean {
+  return (packet.type === PacketType.EVENT || packet.type === PacketType.BINARY_EVENT) && packet.id === undefined && Array.isArray(packet.data)
 }
 
 /**

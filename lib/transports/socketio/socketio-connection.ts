@@ -7,7 +7,7 @@ import type { OutboundEvent } from '../../hub/outbound-event'
 import type { Identity } from '../../types'
 import type { EventPacketEncoder } from './event-packet'
 import { MirroredRooms } from './mirrored-rooms'
-import { admitAndWelcome } from './socketio-admission'
+import { admitAndWelcome, type RecoveryWelcome } from './socketio-admission'
 import { closeSocket, dropSlowConsumer, terminateSession } from './socketio-close'
 import { answerRefusal, type Ack } from './socketio-refusal'
 import { MAX_PENDING_REQUESTS, REQUESTS, runRequest, tooManyWaiting, type SocketIoRequest } from './socketio-requests'
@@ -38,8 +38,8 @@ export class SocketIoConnection extends BaseConnection implements InboundOwner<S
 
   declare readonly rooms: MirroredRooms
   readonly gateway: Gateway
-  private readonly socket: Socket
-  private readonly encodePacket: EventPacketEncoder
+  protected readonly socket: Socket
+  protected readonly encodePacket: EventPacketEncoder
   private admitted = false
   // The connection's place in REQUESTS (see InboundState).
   inboundHeld = false
@@ -48,7 +48,7 @@ export class SocketIoConnection extends BaseConnection implements InboundOwner<S
 
   constructor (socket: Socket, identity: Identity, gateway: Gateway, encodePacket: EventPacketEncoder) {
     super(socket.id, identity, gateway.hub)
-    this.rooms = new MirroredRooms(socket)
+    this.rooms = this.createRooms(socket)
     this.socket = socket
     this.gateway = gateway
     this.encodePacket = encodePacket
@@ -56,6 +56,16 @@ export class SocketIoConnection extends BaseConnection implements InboundOwner<S
     // The session's ledger counts what is queued for it (the hub's events, Socket.IO's answers, app
     // code through `app.realtime.io`) and what the client sends, and calls back here when over.
     setLedgerOwner(socket.conn, this)
+  }
+
+  /** The room set the hub writes; called once, from the constructor (before a subclass's fields are set). */
+  protected createRooms (socket: Socket): MirroredRooms {
+    return new MirroredRooms(socket)
+  }
+
+  /** What a connection with `recovery` adds to its admission; none without. */
+  protected recoveryWelcome (): RecoveryWelcome | undefined {
+    return undefined
   }
 
   get inboundLimit (): number {
@@ -72,7 +82,7 @@ export class SocketIoConnection extends BaseConnection implements InboundOwner<S
    */
   start (disconnectsSeen: number): void {
     REQUESTS.hold(this)
-    admitAndWelcome(this, this.socket, this.gateway, disconnectsSeen).then((admitted) => {
+    admitAndWelcome(this, this.socket, this.gateway, disconnectsSeen, this.recoveryWelcome()).then((admitted) => {
       this.admitted = admitted
       if (admitted) this.armExpiry()
     }, (err: unknown) => {

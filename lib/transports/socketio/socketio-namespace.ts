@@ -5,8 +5,10 @@ import { preConnectSockets } from '../../internals/socket-io'
 import { connectError, endSessionAfterRefusal } from './connect-refusal'
 import type { EventPacketEncoder } from './event-packet'
 import { handshakeToken } from './handshake-token'
+import { RecoveringConnection } from './recovering-connection'
 import { connectionOf, SocketIoConnection } from './socketio-connection'
 import { handleEvent } from './socketio-inbound'
+import type { SocketIoRecovery } from './socketio-recovery'
 import { markConnected } from './session-ledger'
 
 /** A connection to a realtime namespace still going through the middlewares. */
@@ -35,9 +37,12 @@ const carried = new WeakSet<object>()
 /**
  * Makes a Socket.IO namespace a realtime endpoint: clients authenticate with the same code as on
  * the ws endpoint (failures reach them as `connect_error` with `err.data.code`), then join the
- * shared hub and get the same `welcome` payload.
+ * shared hub and get the same `welcome` payload. With `recovery`, a client that comes back with
+ * its `pid` and offset has its session restored once its token is verified again (see
+ * SocketIoRecovery.restore): the CONNECT reply, sent when the middleware calls next(), then
+ * carries the old pid, and socket.io-client reports `socket.recovered`.
  */
-export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePacket: EventPacketEncoder): void {
+export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePacket: EventPacketEncoder, recovery?: SocketIoRecovery): void {
   namespace.use((socket, next) => {
     if (carried.has(socket.client)) {
       next(connectError(gateway, new RealtimeError('BAD_REQUEST', 'This session has carried a connection already; open a new one')))
@@ -50,9 +55,16 @@ export function bindNamespace (namespace: Namespace, gateway: Gateway, encodePac
       return
     }
     connecting.set(socket.client, { socket, disconnectsSeen: gateway.hub.recentSelections.mark })
-    gateway.authenticator.identify(handshakeToken(socket)).then((identity) => {
-      // The connection registers itself with the socket; the hub learns of it on connect.
-      void new SocketIoConnection(socket, identity, gateway, encodePacket)
+    gateway.authenticator.identify(handshakeToken(socket)).then(async (identity) => {
+      if (recovery === undefined) {
+        // The connection registers itself with the socket; the hub learns of it on connect.
+        void new SocketIoConnection(socket, identity, gateway, encodePacket)
+      } else {
+        // Before the connection is made: a restored socket takes its old id, the connection's id.
+        // restore() never rejects: a session it cannot restore leaves the socket a fresh one.
+        const restored = await recovery.restore(socket, identity)
+        void new RecoveringConnection(socket, identity, gateway, recovery.encoder, recovery, restored)
+      }
       next()
     }, (err: unknown) => {
       connecting.delete(socket.client)

@@ -9,6 +9,7 @@ import { bindNamespace } from './socketio-namespace'
 import { guardOtherNamespaces } from './other-namespaces'
 import { prefixSocketIds } from './socket-ids'
 import { trackSessions, type SessionLimits } from './session-ledger'
+import { SocketIoRecovery } from './socketio-recovery'
 
 export interface SocketIoEndpoint {
   /** The Socket.IO server (`app.realtime.io`). */
@@ -23,17 +24,24 @@ export function createSocketIo (gateway: Gateway, options: ResolvedSocketIoOptio
   const engine = new FastifyEngine(engineOptions(options))
   // Before io.bind: the ledger must see each session (and each packet) before Socket.IO does.
   trackSessions(engine, sessionLimits(gateway, options))
+  const { recovery } = gateway.options
+  const streams = gateway.hub.streams
+  const sessions = recovery === false || streams === undefined ? undefined : new SocketIoRecovery(gateway, recovery, streams, options.namespace)
   const io = new Server({
     path: options.path,
     connectTimeout: options.connectTimeout,
     serveClient: false,
-    adapter: createHubAdapter(gateway.hub, options.namespace)
+    adapter: createHubAdapter(gateway.hub, options.namespace, sessions),
+    // Socket.IO's own recovery, for its pid, `socket.emit` through the adapter (which adds the
+    // tokens) and persistSession; its middlewares always run: the token is verified again.
+    ...(sessions === undefined ? {} : { connectionStateRecovery: { maxDisconnectionDuration: sessions.options.maxDisconnectionDuration, skipMiddlewares: false } })
   })
   io.bind(engine)
   guardOtherNamespaces(io, gateway, options.namespace)
   const namespace = io.of(options.namespace)
   prefixSocketIds(namespace)
-  bindNamespace(namespace, gateway, createEventPacketEncoder(options.namespace))
+  sessions?.bind(namespace)
+  bindNamespace(namespace, gateway, sessions?.encoder ?? createEventPacketEncoder(options.namespace), sessions)
   return { io, engine, options }
 }
 
