@@ -14,7 +14,8 @@
  * maps to nothing (the session is not recovered, never replayed with a hole or twice).
  *
  * Memory: nothing until the welcome; then a few slots per room with history, and at most
- * SESSION_LOG_SIZE entries of two numbers and two shared strings (about 2 KB when full).
+ * SESSION_LOG_SIZE entries of two numbers and two shared strings (measured: about 350 B at the welcome,
+ * 2.8 KB full).
  */
 import type { Room } from '../types'
 import type { StreamPosition } from './stream-position'
