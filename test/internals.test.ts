@@ -17,7 +17,7 @@ import { pinoHooksOf, replacePinoHooks } from '../lib/internals/pino'
 import { adjustCreatedSockets, preConnectSockets, restoreSocket, setSocketId, socketPid, useFirst } from '../lib/internals/socket-io'
 import { frameTextParts } from '../lib/internals/ws'
 import { startServer } from './helpers/app'
-import { ioConnect, serverSocket } from './helpers/socketio-client'
+import { ioConnect, onceEvent, serverSocket } from './helpers/socketio-client'
 
 /*
  * One test per library whose private state lib/internals/ reaches. Each fails when an upgrade removes
@@ -129,7 +129,7 @@ t.test('with connectionStateRecovery, Socket.IO still keeps a pid a middleware c
   const client = ioClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, { transports: ['websocket'], reconnection: false })
   t.teardown(() => client.close())
   const [socket] = await once(namespace, 'connection') as [Socket]
-  await once(client, 'connect')
+  await onceEvent(client, 'connect')
   t.type(freshPid, 'string', 'socket.io changed: review lib/internals/socket-io.ts (pid)')
   t.equal(socket.id, 'restored-id')
   t.equal(socketPid(socket), 'restored-pid')
@@ -138,7 +138,7 @@ t.test('with connectionStateRecovery, Socket.IO still keeps a pid a middleware c
   t.equal(preConnectSockets(namespace)?.size, 0, 'socket.io changed: review lib/internals/socket-io.ts (_preConnectSockets, restoreSocket)')
   t.equal(client.id, 'restored-id', 'the CONNECT reply carries the restored id')
   t.equal((client as unknown as { _pid?: string })._pid, 'restored-pid', 'socket.io changed: the CONNECT reply no longer carries socket.pid')
-  const received = once(client, 'hello')
+  const received = onceEvent(client, 'hello')
   socket.emit('hello', 'world')
   t.same(await received, ['world'])
   t.same(broadcasts, [['hello', 'world']], 'socket.io changed: socket.emit no longer goes through adapter.broadcast with connectionStateRecovery')

@@ -137,7 +137,8 @@ test('history reads are bounded per node: beyond 16 at once they wait their turn
   }
   const node = await startServer(t, { bus, recovery: true })
   const pages = Promise.all(Array.from({ length: 40 }, async (_, i) => await node.app.realtime.history(`room:${i}`)))
-  for (let turns = 0; turns < 1000 && (gates.length > 0 || running > 0); turns++) {
+  const settled = pages.then(() => true)
+  for (let turns = 0; turns < 1000 && !await Promise.race([settled, Promise.resolve(false)]); turns++) {
     gates.shift()?.()
     await new Promise((resolve) => setImmediate(resolve))
   }

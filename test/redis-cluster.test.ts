@@ -77,7 +77,7 @@ t.test('rooms with history on a Cluster: stream, meta and channel share a slot; 
   t.teardown(() => back.client.close())
   t.same(back.welcome.resumed, Object.fromEntries(rooms.map((room) => [room, true])))
   const replayed = new Set<string>()
-  for (const _ of rooms) replayed.add(((await back.client.next('event')).data as { room: string }).room)
+  for (let i = 0; i < rooms.length; i++) replayed.add(((await back.client.next('event')).data as { room: string }).room)
   t.same([...replayed].sort(), [...rooms].sort())
   // No key can share the slot of a channel with a "}" and no hash tag: such a room is served without history.
   const plain = await connect(a.wsUrl, { token: a.token(2) })
