@@ -16,7 +16,7 @@ import { BroadcastOperator, userTarget, type BroadcastSink, type RoomChange } fr
 import type { ServerToClientEvents } from './index'
 import { encodeData } from './protocol/codec'
 import { historyCopies } from './recovery/history-copies'
-import { resolveRecovery, type RecoveryOptions, type ResolvedRecovery } from './recovery/recovery-options'
+import { keepsHistory, resolveRecovery, type RecoveryOptions, type ResolvedRecovery } from './recovery/recovery-options'
 import type { DataArgs, DeclaredOrDefault, EventNames, EventsMap } from './typed-events'
 import type { Room } from './types'
 
@@ -97,7 +97,7 @@ class EmitterSink implements BroadcastSink {
   emit (target: EmitTarget, event: string, data: unknown): Promise<boolean> {
     const dataJson = encodeData(data)
     const history = this.history
-    if (history !== undefined && target.rooms.some((room) => keepsHistory(history, room))) return this.emitThroughHistory(history, target, event, dataJson)
+    if (history !== undefined && target.rooms.some((room) => this.keeps(history, room))) return this.emitThroughHistory(history, target, event, dataJson)
     const { rooms, except, omitRoom } = target
     return this.send({ type: 'emit', origin: this.origin, event, dataJson, rooms, except, omitRoom })
   }
@@ -105,7 +105,7 @@ class EmitterSink implements BroadcastSink {
   /** As the nodes do it (see Hub): one copy stored per room with history, the rest published as before. */
   private async emitThroughHistory (history: NonNullable<EmitterSink['history']>, target: EmitTarget, event: string, dataJson: string): Promise<boolean> {
     await this.firstConnection
-    const { copies, rest } = historyCopies(target, (room) => keepsHistory(history, room))
+    const { copies, rest } = historyCopies(target, (room) => this.keeps(history, room))
     const limits = { size: history.recovery.historySize, ttl: history.recovery.historyTtl }
     const sent = copies.map(async ({ room, target: copy }) => {
       const envelope = { type: 'emit' as const, origin: this.origin, event, dataJson, rooms: copy.rooms, except: copy.except, omitRoom: copy.omitRoom }
@@ -113,6 +113,10 @@ class EmitterSink implements BroadcastSink {
     })
     if (rest !== undefined) sent.push(this.send({ type: 'emit', origin: this.origin, event, dataJson, rooms: rest.rooms, except: rest.except, omitRoom: rest.omitRoom }))
     return (await Promise.all(sent)).every(Boolean)
+  }
+
+  private keeps (history: NonNullable<EmitterSink['history']>, room: Room): boolean {
+    return keepsHistory(history.recovery, room, (name) => history.store.canKeep(name))
   }
 
   changeRooms (selection: Selection, change: RoomChange, targetRooms: readonly Room[]): Promise<boolean> {
@@ -127,9 +131,4 @@ class EmitterSink implements BroadcastSink {
     await this.firstConnection
     return await this.publisher.publish(envelope)
   }
-}
-
-/** The nodes' rule (see RoomStreams.keeps): the `rooms` option, as far as Redis can keep the room's history. */
-function keepsHistory (history: NonNullable<EmitterSink['history']>, room: Room): boolean {
-  return history.recovery.rooms(room) && history.store.canKeep(room)
 }

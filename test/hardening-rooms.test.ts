@@ -31,8 +31,9 @@ t.test('connection ids are reserved names on both transports: no client can join
   }
   t.equal(await server.app.realtime.roomSize(wsWelcome.connectionId), 0)
 
-  t.throws(() => server.app.realtime.to(wsWelcome.connectionId), { code: 'FST_REALTIME_INVALID_ARGUMENT' }, 'to(connectionId) is refused, not taken for an empty room')
-  t.throws(() => server.app.realtime.except(ioWelcome.connectionId), { code: 'FST_REALTIME_INVALID_ARGUMENT' })
+  // A connection id selects that one connection (issue 17): nobody else, and it is no room anyone joined.
+  t.equal(await server.app.realtime.to(wsWelcome.connectionId).emit('direct', 0), true)
+  t.same(await wsVictim.next('event'), { type: 'event', event: 'direct', data: 0 }, 'a direct send: its frame names no room')
   t.throws(() => server.app.realtime.in('user:attacker').join(wsWelcome.connectionId), { code: 'FST_REALTIME_INVALID_ARGUMENT' }, 'in(room).join(connectionId) is refused')
   t.throws(() => server.app.realtime.in('user:attacker').join('user:victim'), { code: 'FST_REALTIME_INVALID_ARGUMENT' }, 'in(room).join(another user\'s room) is refused')
 

@@ -6,6 +6,7 @@
  * `leave`, `disconnect`) go to the nodes with members of the room, or to every node (see
  * routingRoom); `request` and `response` go to one node.
  */
+import { isConnectionId } from '../protocol/names'
 import type { ConnectionId, NodeId, Room } from '../types'
 
 /** Which connections, on every node, an envelope is about. Empty `rooms` means every connection. */
@@ -77,12 +78,13 @@ export type RoutedEnvelope = EmitEnvelope | RoomChangeEnvelope | DisconnectEnvel
 
 /**
  * The one room whose subscribers alone need an envelope, or undefined when every node needs it.
- * Only an emit to a single room goes to that room's nodes. A disconnect, join or leave goes to
+ * Only an emit to a single room (not a connection id) goes to that room's nodes. A disconnect, join or leave goes to
  * every node, whatever it selects: a node may be admitting a connection of that room before it
  * subscribes to it (a session whose token is still being checked), and a logout must reach it.
  */
 export function routingRoom (envelope: RoutedEnvelope): Room | undefined {
-  return envelope.type === 'emit' && envelope.rooms.length === 1 ? envelope.rooms[0] : undefined
+  // A connection id is no channel anyone subscribes to: only the connection's node, unknown here, needs it.
+  return envelope.type === 'emit' && envelope.rooms.length === 1 && !isConnectionId(envelope.rooms[0]) ? envelope.rooms[0] : undefined
 }
 
 /** Envelopes addressed to one node. */

@@ -20,8 +20,8 @@ type SelectionGuard = (selection: Selection) => void
  * An immutable selection of connections on every node, as in Socket.IO: `to()`/`in()` and
  * `except()` return new operators; `emit()`, `join()`, `leave()` and `disconnect()` act. Each
  * resolves true once the bus took it for the other nodes, false when the bus could not (this
- * node's connections have been served either way); none rejects. Rooms are room names: a
- * connection id (`$c:…`) is refused, since no node could tell it from an empty room.
+ * node's connections have been served either way); none rejects. A connection id (`$c:…`, a
+ * client's `id`) selects that one connection, on whichever node it is.
  * `Events` (the app's `ServerToClientEvents`, once declared) types what `emit()` accepts.
  */
 export class BroadcastOperator<Events extends EventsMap = DefaultEventsMap> {
@@ -37,7 +37,7 @@ export class BroadcastOperator<Events extends EventsMap = DefaultEventsMap> {
 
   /** Narrows to members of these rooms (a union when called more than once). */
   to (rooms: Room | readonly Room[]): BroadcastOperator<Events> {
-    return new BroadcastOperator<Events>(this.sink, { ...this.target, rooms: [...this.target.rooms, ...roomList('to', rooms)] }, this.guard)
+    return new BroadcastOperator<Events>(this.sink, { ...this.target, rooms: [...this.target.rooms, ...selectionRooms('to', rooms)] }, this.guard)
   }
 
   /** The same as `to()`; reads better before `join`, `leave` and `disconnect`. */
@@ -47,7 +47,7 @@ export class BroadcastOperator<Events extends EventsMap = DefaultEventsMap> {
 
   /** Leaves out members of these rooms. */
   except (rooms: Room | readonly Room[]): BroadcastOperator<Events> {
-    return new BroadcastOperator<Events>(this.sink, { ...this.target, except: [...this.target.except, ...roomList('except', rooms)] }, this.guard)
+    return new BroadcastOperator<Events>(this.sink, { ...this.target, except: [...this.target.except, ...selectionRooms('except', rooms)] }, this.guard)
   }
 
   emit<E extends EventNames<Events>> (event: E, ...[data]: DataArgs<Events, E>): Promise<boolean> {
@@ -83,15 +83,22 @@ export class BroadcastOperator<Events extends EventsMap = DefaultEventsMap> {
   }
 }
 
+/**
+ * Rooms an operator selects by (`to`, `in`, `except`): room names, or connection ids, each of which
+ * selects that one connection on whichever node it is.
+ */
+function selectionRooms (method: string, rooms: Room | readonly Room[]): readonly Room[] {
+  return checkedRooms(method, rooms, (room) => isJoinableRoom(room) || isConnectionId(room), `a room name or a connection id, or an array of them, each ${JOINABLE_ROOM_RULE} or a connection id`)
+}
+
+/** Rooms connections are made to join or leave: room names only (a connection id is no room anyone can be in). */
 function roomList (method: string, rooms: Room | readonly Room[]): readonly Room[] {
+  return checkedRooms(method, rooms, isJoinableRoom, `a room name or an array of room names, each ${JOINABLE_ROOM_RULE}`)
+}
+
+function checkedRooms (method: string, rooms: Room | readonly Room[], valid: (room: Room) => boolean, rule: string): readonly Room[] {
   const list = typeof rooms === 'string' ? [rooms] : rooms
-  if (!Array.isArray(list)) throw invalidArgument(`${method}(rooms)`, 'a room name or an array of room names')
-  for (const room of list) {
-    if (isConnectionId(room)) {
-      throw invalidArgument(`${method}(rooms)`, 'room names, not connection ids: to reach one client, emit to it from its handler (client.emit) or to its user (toUser)')
-    }
-    if (!isJoinableRoom(room)) throw invalidArgument(`${method}(rooms)`, `a room name or an array of room names, each ${JOINABLE_ROOM_RULE}`)
-  }
+  if (!Array.isArray(list) || !list.every(valid)) throw invalidArgument(`${method}(rooms)`, rule)
   return list
 }
 

@@ -7,7 +7,7 @@ import { encodeData } from '../protocol/codec'
 import { historyCopies } from '../recovery/history-copies'
 import type { ResolvedRecovery } from '../recovery/recovery-options'
 import type { StreamPosition, StreamStamp } from '../recovery/stream-position'
-import { isJoinableRoom, JOINABLE_ROOM_RULE, RESET_EVENT } from '../protocol/names'
+import { isConnectionId, isJoinableRoom, JOINABLE_ROOM_RULE, RESET_EVENT } from '../protocol/names'
 import { USER_ROOM_PREFIX, userRoom, type ConnectionId, type NodeId, type Room } from '../types'
 import type { RoomChange } from './broadcast-operator'
 import { ClusterQueries } from './cluster-queries'
@@ -258,10 +258,11 @@ export class Hub implements Membership {
   }
 
   private deliver (target: EmitTarget, event: string, dataJson: string): void {
-    const soleRoom = target.rooms.length === 1 ? target.rooms[0] : undefined
+    // An event to one connection (`to(connectionId)`) is a direct send: its frames name no room.
+    const soleRoom = target.rooms.length === 1 && !isConnectionId(target.rooms[0]) ? target.rooms[0] : undefined
     const message = new OutboundEvent(event, dataJson, target.omitRoom ? undefined : soleRoom)
     // The hot path of every fan-out: one plain loop, no intermediate collections.
-    const excluded = target.except.length > 0 ? this.members.union(target.except) : undefined
+    const excluded = target.except.length > 0 ? this.membersOf(target.except) : undefined
     for (const connection of this.recipients(target.rooms)) {
       if (connection.id === target.exceptConnectionId || excluded?.has(connection) === true) continue
       connection.deliver(message)
@@ -271,7 +272,7 @@ export class Hub implements Membership {
   /** One event of a room's stream, in its offset order, to the room's local members. */
   private deliverStamped (envelope: EmitEnvelope, stamp: StreamStamp): void {
     const message = new OutboundEvent(envelope.event, envelope.dataJson, envelope.omitRoom ? undefined : stamp.room, stamp)
-    const excluded = envelope.except.length > 0 ? this.members.union(envelope.except) : undefined
+    const excluded = envelope.except.length > 0 ? this.membersOf(envelope.except) : undefined
     for (const connection of this.members.of(stamp.room)) {
       if (connection.id === envelope.exceptConnectionId || excluded?.has(connection) === true) continue
       connection.deliver(message)
@@ -280,7 +281,7 @@ export class Hub implements Membership {
 
   /** Whether a stored emit selects this connection, a member of its room (a replay). */
   private selects (connection: Connection, envelope: EmitEnvelope): boolean {
-    return connection.id !== envelope.exceptConnectionId && !envelope.except.some((room) => connection.rooms.has(room))
+    return connection.id !== envelope.exceptConnectionId && !envelope.except.some((room) => room === connection.id || connection.rooms.has(room))
   }
 
   private sendReset (room: Room, position: StreamPosition): void {
@@ -330,7 +331,7 @@ export class Hub implements Membership {
    * change the very member sets the selection walks.
    */
   private selected (selection: Selection): Connection[] {
-    const excluded = selection.except.length > 0 ? this.members.union(selection.except) : undefined
+    const excluded = selection.except.length > 0 ? this.membersOf(selection.except) : undefined
     const chosen: Connection[] = []
     for (const connection of this.recipients(selection.rooms)) {
       if (connection.id === selection.exceptConnectionId || excluded?.has(connection) === true) continue
@@ -341,8 +342,26 @@ export class Hub implements Membership {
 
   private recipients (rooms: readonly Room[]): Iterable<Connection> {
     if (rooms.length === 0) return this.connections.values()
-    if (rooms.length === 1) return this.members.of(rooms[0])
-    return this.members.union(rooms)
+    if (rooms.length === 1) return this.inRoom(rooms[0])
+    return this.membersOf(rooms)
+  }
+
+  /**
+   * A room's local members; a connection id selects that connection (`to(connectionId)`), found
+   * in the registry rather than kept as a room of its own, which would cost every connection memory.
+   */
+  private inRoom (room: Room): Iterable<Connection> {
+    if (!isConnectionId(room)) return this.members.of(room)
+    const connection = this.connections.get(room)
+    return connection === undefined ? [] : [connection]
+  }
+
+  private membersOf (rooms: readonly Room[]): Set<Connection> {
+    const union = new Set<Connection>()
+    for (const room of rooms) {
+      for (const connection of this.inRoom(room)) union.add(connection)
+    }
+    return union
   }
 
   /** Keeps a recovery session for `ttl` milliseconds where every node can take it (see Bus.saveSession). */

@@ -1,6 +1,6 @@
 import type { Bus } from '../bus/bus'
 import type { EmitEnvelope } from '../bus/envelope'
-import type { ResolvedRecovery } from '../recovery/recovery-options'
+import { keepsHistory, type ResolvedRecovery } from '../recovery/recovery-options'
 import type { HistoryEntry, HistoryRead, StreamPosition, StreamStamp } from '../recovery/stream-position'
 import type { Room } from '../types'
 import { RoomStream, type StreamSink } from './room-stream'
@@ -39,9 +39,9 @@ export class RoomStreams {
     }
   }
 
-  /** Whether a room keeps history: the `recovery.rooms` option, as far as the bus can keep it (see Bus.canKeepHistory). */
+  /** Whether a room keeps history (see keepsHistory). */
   keeps (room: Room): boolean {
-    return this.recovery.rooms(room) && this.bus.canKeepHistory(room)
+    return keepsHistory(this.recovery, room, (name) => this.bus.canKeepHistory(name))
   }
 
   /** The node starts receiving a room; `subscribed` resolves once the room's messages reach it. */

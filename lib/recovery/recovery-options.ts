@@ -1,6 +1,7 @@
 import { invalidOption } from '../errors'
 import { refuseUnknownOptions } from '../option-names'
 import { duration, optionalFunction, positiveInteger } from '../options-checks'
+import { isConnectionId } from '../protocol/names'
 import type { Room } from '../types'
 
 export interface RecoveryOptions {
@@ -51,4 +52,13 @@ export function resolveRecovery (value: RecoveryOptions | boolean | undefined): 
     maxReplay,
     rooms: optionalFunction('recovery.rooms', given.rooms) ?? everyRoom
   })
+}
+
+/**
+ * Whether a room keeps history, for nodes and emitters alike: the `rooms` option, as far as the
+ * bus can keep the room (see Bus.canKeepHistory); never a connection id (`to(connectionId)` is a
+ * direct send, like `client.emit`).
+ */
+export function keepsHistory (recovery: ResolvedRecovery, room: Room, canKeep: (room: Room) => boolean): boolean {
+  return !isConnectionId(room) && recovery.rooms(room) && canKeep(room)
 }
