@@ -16,6 +16,8 @@ import { Hub } from './hub/hub'
 import { RoomAccess } from './hub/room-access'
 import { closeAllConnections } from './hub/shutdown'
 import { MAX_MESSAGE_FRAGMENTS, resolveOptions, type RealtimeOptions } from './options'
+import { Presence } from './presence/presence'
+import { presenceStoreOf } from './presence/presence-store'
 import { Realtime } from './realtime'
 import { createHandshakeThrottle } from './throttle/handshake-throttle'
 import { registerEngineRoutes } from './transports/socketio/engine-routes'
@@ -47,6 +49,7 @@ export async function realtimePlugin (fastify: FastifyInstance, rawOptions: Real
   const log = fastify.log
   const bus = options.bus ?? (options.redis === undefined ? new MemoryBus() : new RedisBus({ redis: options.redis, prefix: options.redisPrefix }))
   const hub = new Hub(bus, log, options.clusterRequestTimeout, options.recovery)
+  const presence = options.presence === false ? undefined : new Presence(hub, presenceStoreOf(bus), options.presence, log, options.clusterRequestTimeout)
   const gateway: Gateway = {
     hub,
     rooms: new RoomAccess(hub, options),
@@ -54,7 +57,8 @@ export async function realtimePlugin (fastify: FastifyInstance, rawOptions: Real
     authenticator: new Authenticator(jwt, options.auth, log),
     options,
     log,
-    stats: { slowConsumerDisconnects: 0 }
+    stats: { slowConsumerDisconnects: 0, volatileDropped: 0 },
+    presence
   }
   const socketIo = options.socketio === false ? undefined : createSocketIo(gateway, options.socketio)
   fastify.decorate('realtime', new Realtime(gateway, socketIo?.io))
@@ -87,6 +91,7 @@ export async function realtimePlugin (fastify: FastifyInstance, rawOptions: Real
 
   try {
     await hub.start()
+    await presence?.start(hub.nodeId, log)
   } catch (err) {
     if (options.bus === undefined) await bus.close()
     throw err
@@ -95,6 +100,8 @@ export async function realtimePlugin (fastify: FastifyInstance, rawOptions: Real
   fastify.addHook('preClose', async () => {
     stopHeartbeat()
     await closeAllConnections(hub, options.closeTimeout)
+    // The leaves of the connections just closed, then whatever of this node presence still holds.
+    await presence?.stop(options.closeTimeout)
     // Then whatever Socket.IO still holds: sessions that never joined the namespace, other namespaces.
     await socketIo?.io.close()
   })

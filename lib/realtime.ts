@@ -6,6 +6,8 @@ import { BroadcastOperator, userTarget } from './hub/broadcast-operator'
 import type { EventHandler, TypedEventHandler } from './hub/event-handlers'
 import type { RecoveryCounters } from './hub/resume'
 import { isValidRoomName, ROOM_NAME_RULE } from './protocol/names'
+import type { PresenceEntry, PresenceStats } from './protocol/presence'
+import type { Presence } from './presence/presence'
 import { readRoomHistory, type HistoryOptions, type RoomHistoryPage } from './recovery/room-history'
 import type { DataArgs, DefaultEventsMap, EventNames, EventsMap } from './typed-events'
 import type { NodeId, Room } from './types'
@@ -54,6 +56,11 @@ export class Realtime<ServerEvents extends EventsMap = DefaultEventsMap, ClientE
   /** Sends an event to every client on every node. Resolves false if the bus could not take it. */
   emit<E extends EventNames<ServerEvents>> (event: E, ...args: DataArgs<ServerEvents, E>): Promise<boolean> {
     return this.everyone.emit(event, ...args)
+  }
+
+  /** Every client, with volatile emits (see BroadcastOperator#volatile): `volatile.to(room).emit(…)`. */
+  get volatile (): BroadcastOperator<ServerEvents> {
+    return this.everyone.volatile
   }
 
   /** Selects members of these rooms; chain `.to()`, `.except()`, then `.emit()`. */
@@ -123,6 +130,26 @@ export class Realtime<ServerEvents extends EventsMap = DefaultEventsMap, ClientE
    */
   async history (room: Room, options?: HistoryOptions): Promise<RoomHistoryPage> {
     return await readRoomHistory(this.gateway.hub.streams, room, options)
+  }
+
+  /**
+   * Who is in a room on every node, one entry per user (an anonymous connection is an entry of its
+   * own, `userId: null`), each with its connections; at most `presence.listLimit` users. Needs the
+   * `presence` option. Rejects with FST_REALTIME_REDIS_UNAVAILABLE when Redis cannot be read.
+   */
+  async presence (room: Room): Promise<PresenceEntry[]> {
+    return await this.presenceOf('presence()').list(room)
+  }
+
+  /** How many users and connections are in a room on every node, in one O(1) read. Needs the `presence` option. */
+  async presenceStats (room: Room): Promise<PresenceStats> {
+    return await this.presenceOf('presenceStats()').stats(room)
+  }
+
+  private presenceOf (method: string): Presence {
+    const presence = this.gateway.presence
+    if (presence === undefined) throw invalidArgument(method, 'called with the presence option on')
+    return presence
   }
 
   /** Whether this node currently reaches the others through the bus, and how often it did not. */

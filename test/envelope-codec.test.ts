@@ -5,6 +5,7 @@ import type { BusMessage } from '../lib/bus/envelope'
 const envelopes: BusMessage[] = [
   { type: 'emit', origin: 'n1', event: 'order:status_updated', dataJson: '{"status":"shipped"}', rooms: ['order:1'], except: [], omitRoom: false },
   { type: 'emit', origin: 'n1', event: 'typing', dataJson: 'null', rooms: ['chat'], except: ['muted'], exceptConnectionId: 'c1', omitRoom: false },
+  { type: 'emit', origin: 'n1', event: 'tick', dataJson: '1', rooms: ['ticker'], except: [], omitRoom: false, volatile: true },
   { type: 'join', origin: 'n1', rooms: ['team'], except: [], targetRooms: ['standup', 'news'] },
   { type: 'leave', origin: 'n1', rooms: [], except: ['vip'], targetRooms: ['lobby'] },
   { type: 'disconnect', origin: 'n1', rooms: ['user:7'], except: [] },
@@ -43,4 +44,9 @@ t.test('decoding reports what is wrong instead of throwing', async (t) => {
   t.same(decodeEnvelope('{"v":1,"type":"subscribed","origin":"n1","room":"","announcementId":"a"}'), { ok: false, reason: 'bad announcement' })
   t.same(decodeEnvelope('{"v":1,"type":"subscribed","origin":"n1","room":"r"}'), { ok: false, reason: 'bad announcement' })
   t.same(decodeEnvelope('{"v":1,"type":"subscribed-ack","origin":"n1","announcementId":7}'), { ok: false, reason: 'bad announcement' })
+})
+
+t.test('an emit whose volatile flag is anything but true is dropped', async (t) => {
+  const message = encodeEnvelope({ type: 'emit', origin: 'n1', event: 'tick', dataJson: '1', rooms: [], except: [], omitRoom: false }).replace('"omitRoom":false', '"omitRoom":false,"volatile":1')
+  t.same(decodeEnvelope(message), { ok: false, reason: 'bad volatile flag' })
 })

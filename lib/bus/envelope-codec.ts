@@ -7,7 +7,7 @@
  * re-stringifying (JSON text never contains a raw newline, so the first one ends the header).
  * Decoding never throws: anything malformed is reported as a reason, for the bus to log and drop.
  */
-import type { BusMessage, ClusterQuery, Selection } from './envelope'
+import type { BusMessage, ClusterQuery, EmitEnvelope, Selection } from './envelope'
 import { isRecord, isStringArray, parseJsonObject } from '../protocol/json-object'
 import { isServerEventName, isValidRoomName } from '../protocol/names'
 
@@ -42,7 +42,10 @@ export function decodeEnvelope (message: string): DecodedEnvelope {
       if (newline === -1) return failed('emit without payload')
       const dataJson = message.slice(newline + 1)
       if (!isJson(dataJson)) return failed('payload is not JSON')
-      return { ok: true, envelope: { type, origin, event: header.event, dataJson, omitRoom: header.omitRoom, ...selection } }
+      if (header.volatile !== undefined && header.volatile !== true) return failed('bad volatile flag')
+      const envelope: EmitEnvelope = { type, origin, event: header.event, dataJson, omitRoom: header.omitRoom, ...selection }
+      if (header.volatile === true) envelope.volatile = true
+      return { ok: true, envelope }
     }
     case 'join':
     case 'leave': {

@@ -21,6 +21,8 @@ export interface Selection {
 export interface EmitTarget extends Selection {
   /** The `event` frames carry no `room` field: the emit is addressed to a user (`toUser`), not a room. */
   omitRoom: boolean
+  /** Dropped for a client that has anything waiting to be written to it, instead of queued; never kept in a history. */
+  volatile?: true
 }
 
 export interface EmitEnvelope extends EmitTarget {

@@ -45,6 +45,15 @@ export class BroadcastOperator<Events extends EventsMap = DefaultEventsMap> {
     return this.to(rooms)
   }
 
+  /**
+   * The same selection, whose emits are volatile, as in Socket.IO: dropped for a client that has
+   * anything waiting to be written to it instead of queued behind it (tickers, cursors), and never
+   * kept in a room's history. What is dropped is counted (`stats().volatileDropped`).
+   */
+  get volatile (): BroadcastOperator<Events> {
+    return new BroadcastOperator<Events>(this.sink, { ...this.target, volatile: true }, this.guard)
+  }
+
   /** Leaves out members of these rooms. */
   except (rooms: Room | readonly Room[]): BroadcastOperator<Events> {
     return new BroadcastOperator<Events>(this.sink, { ...this.target, except: [...this.target.except, ...selectionRooms('except', rooms)] }, this.guard)

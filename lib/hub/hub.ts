@@ -161,7 +161,8 @@ export class Hub implements Membership {
   emit (target: EmitTarget, event: string, data: unknown): Promise<boolean> {
     const dataJson = encodeData(data)
     const streams = this.streams
-    if (streams !== undefined && target.rooms.some((room) => streams.keeps(room))) return this.emitThroughHistory(streams, target, event, dataJson)
+    // A volatile emit is for now or never: it is not kept for anyone to come back to.
+    if (streams !== undefined && target.volatile !== true && target.rooms.some((room) => streams.keeps(room))) return this.emitThroughHistory(streams, target, event, dataJson)
     this.deliver(target, event, dataJson)
     return this.bus.publish(this.emitEnvelope(target, event, dataJson))
   }
@@ -185,7 +186,9 @@ export class Hub implements Membership {
   }
 
   private emitEnvelope (target: EmitTarget, event: string, dataJson: string): EmitEnvelope {
-    return { type: 'emit', origin: this.nodeId, event, dataJson, ...selectionOf(target), omitRoom: target.omitRoom }
+    const envelope: EmitEnvelope = { type: 'emit', origin: this.nodeId, event, dataJson, ...selectionOf(target), omitRoom: target.omitRoom }
+    if (target.volatile === true) envelope.volatile = true
+    return envelope
   }
 
   /** Resolves once the streams of these rooms (those with history the node receives) know their position. */
@@ -260,7 +263,7 @@ export class Hub implements Membership {
   private deliver (target: EmitTarget, event: string, dataJson: string): void {
     // An event to one connection (`to(connectionId)`) is a direct send: its frames name no room.
     const soleRoom = target.rooms.length === 1 && !isConnectionId(target.rooms[0]) ? target.rooms[0] : undefined
-    const message = new OutboundEvent(event, dataJson, target.omitRoom ? undefined : soleRoom)
+    const message = new OutboundEvent(event, dataJson, target.omitRoom ? undefined : soleRoom, undefined, target.volatile === true)
     // The hot path of every fan-out: one plain loop, no intermediate collections.
     const excluded = target.except.length > 0 ? this.membersOf(target.except) : undefined
     for (const connection of this.recipients(target.rooms)) {

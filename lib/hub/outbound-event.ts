@@ -13,13 +13,16 @@ export class OutboundEvent {
   readonly room: Room | undefined
   /** Its place in a room's history, for an emit to a room that keeps one (the `recovery` option). */
   readonly position: StreamStamp | undefined
+  /** Dropped for a connection that has anything waiting to be written (a `volatile` emit) instead of queued. */
+  readonly volatile: boolean
   private encodings: Map<object, unknown> | undefined
 
-  constructor (event: string, dataJson: string, room: Room | undefined, position?: StreamStamp) {
+  constructor (event: string, dataJson: string, room: Room | undefined, position?: StreamStamp, volatile = false) {
     this.event = event
     this.dataJson = dataJson
     this.room = room
     this.position = position
+    this.volatile = volatile
   }
 
   /** Runs `encoder` the first time a transport asks, then returns the cached result. */

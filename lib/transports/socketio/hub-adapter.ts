@@ -116,6 +116,8 @@ export function createHubAdapter (hub: Hub, realtimeNamespace: string, recovery?
       const target: EmitTarget = exceptSockets.length === 1
         ? { rooms, except: exceptRooms, exceptConnectionId: exceptSockets[0], omitRoom: false }
         : { rooms, except: exceptRooms, omitRoom: false }
+      // `io.volatile.emit(…)`: as volatile through the hub as `app.realtime.volatile`.
+      if (options.flags?.volatile === true) target.volatile = true
       return { target, event, data }
     }
   }

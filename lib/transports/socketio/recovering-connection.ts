@@ -84,7 +84,7 @@ export class RecoveringConnection extends SocketIoConnection implements Recovery
   }
 
   override deliver (message: OutboundEvent): void {
-    if (!this.isOpen) return
+    if (!this.isOpen || this.dropsVolatile(message)) return
     // The encoder this connection was given is the tokened one (see the constructor).
     const encoded = message.encodeOnce(this.encodePacket as TokenedPacketEncoder)
     this.socket.conn.write(encoded.packet, encoded.options)

@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io'
+import { queuedPacketCount, webSocketBufferedBytes } from '../../internals/engine-io'
 import { CLOSE_CODES, RealtimeError } from '../../errors'
 import type { Gateway } from '../../gateway'
 import { BaseConnection } from '../../hub/base-connection'
@@ -128,11 +129,22 @@ export class SocketIoConnection extends BaseConnection implements InboundOwner<S
   }
 
   deliver (message: OutboundEvent): void {
-    if (!this.isOpen) return
+    if (!this.isOpen || this.dropsVolatile(message)) return
     const { packet, options } = message.encodeOnce(this.encodePacket)
     // The session's ledger counts the packet; over maxBufferedBytes it calls dropSlowConsumer once
     // the code writing is done (see session-ledger.ts).
     this.socket.conn.write(packet, options)
+  }
+
+  /**
+   * A volatile event is dropped (and counted) while anything waits to be written to the client:
+   * packets engine.io holds for it (a poll not yet made, a write in progress) or bytes ws holds.
+   */
+  protected dropsVolatile (message: OutboundEvent): boolean {
+    const conn = this.socket.conn
+    if (!message.volatile || (queuedPacketCount(conn) === 0 && webSocketBufferedBytes(conn) === 0)) return false
+    this.gateway.stats.volatileDropped++
+    return true
   }
 
   /** The session's ledger calls it once more than maxBufferedBytes wait for the client. */

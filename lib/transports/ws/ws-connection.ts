@@ -77,7 +77,12 @@ export class WsConnection extends BaseConnection implements FrameConnection, Inb
   }
 
   deliver (message: OutboundEvent): void {
-    if (this.isOpen) this.write(message.encodeOnce(frameEvent))
+    if (!this.isOpen) return
+    if (message.volatile && this.socket.writableLength > 0) {
+      this.gateway.stats.volatileDropped++
+      return
+    }
+    this.write(message.encodeOnce(frameEvent))
   }
 
   send (frame: ServerFrame): void {
