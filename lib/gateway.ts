@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Authenticator } from './auth/authenticate'
+import type { ConnectionHooks } from './hub/connection-hooks'
 import type { EventHandlers } from './hub/event-handlers'
 import type { Hub } from './hub/hub'
 import type { RoomAccess } from './hub/room-access'
@@ -18,6 +19,7 @@ export interface Gateway {
   readonly hub: Hub
   readonly rooms: RoomAccess
   readonly handlers: EventHandlers
+  readonly hooks: ConnectionHooks
   readonly authenticator: Authenticator
   readonly options: ResolvedOptions
   readonly log: FastifyBaseLogger

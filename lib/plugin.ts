@@ -10,6 +10,7 @@ import { MemoryBus } from './bus/memory-bus'
 import { RedisBus } from './bus/redis-bus'
 import { invalidOption } from './errors'
 import type { Gateway } from './gateway'
+import { ConnectionHooks } from './hub/connection-hooks'
 import { EventHandlers } from './hub/event-handlers'
 import { startHeartbeat } from './hub/heartbeat'
 import { Hub } from './hub/hub'
@@ -54,6 +55,7 @@ export async function realtimePlugin (fastify: FastifyInstance, rawOptions: Real
     hub,
     rooms: new RoomAccess(hub, options),
     handlers: new EventHandlers(log),
+    hooks: new ConnectionHooks(log),
     authenticator: new Authenticator(jwt, options.auth, log),
     options,
     log,

@@ -4,6 +4,7 @@ import { invalidArgument } from './errors'
 import type { Gateway } from './gateway'
 import { BroadcastOperator, userTarget } from './hub/broadcast-operator'
 import type { EventHandler, TypedEventHandler } from './hub/event-handlers'
+import type { ConnectionHook, DisconnectHook } from './hub/connection-hooks'
 import type { RecoveryCounters } from './hub/resume'
 import { isValidRoomName, ROOM_NAME_RULE } from './protocol/names'
 import type { PresenceEntry, PresenceStats } from './protocol/presence'
@@ -97,6 +98,22 @@ export class Realtime<ServerEvents extends EventsMap = DefaultEventsMap, ClientE
   on<Data = unknown> (event: LooseEventName<ClientEvents>, handler: EventHandler<Data, ServerEvents>): this
   on (event: string, handler: EventHandler<never, ServerEvents>): this {
     this.gateway.handlers.on(event, handler as EventHandler)
+    return this
+  }
+
+  /**
+   * Runs app code for every client once it is admitted and greeted, on either transport: it may
+   * join it to rooms, emit to it, or refuse it by throwing (a RealtimeError closes it with its
+   * code's close code, FORBIDDEN: 4403). The client's own requests wait until the hooks are done.
+   */
+  onConnection (hook: ConnectionHook<ServerEvents>): this {
+    this.gateway.hooks.onConnection(hook as ConnectionHook)
+    return this
+  }
+
+  /** Runs app code when a client the connection hooks ran for goes away, with the reason. */
+  onDisconnect (hook: DisconnectHook<ServerEvents>): this {
+    this.gateway.hooks.onDisconnect(hook as DisconnectHook)
     return this
   }
 

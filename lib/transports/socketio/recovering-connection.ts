@@ -135,14 +135,14 @@ export class RecoveringConnection extends SocketIoConnection implements Recovery
     this.save(Date.now())
   }
 
-  override onDisconnected (): void {
+  override onDisconnected (reason: string): void {
     // Not persisted: a disconnect the client asked for, or one the server made; no session stays.
     if (!this.ended) {
       this.ended = true
       this.dropCheckpoint()
     }
     this.recovery.untrack(this)
-    super.onDisconnected()
+    super.onDisconnected(reason)
   }
 
   /**

@@ -83,9 +83,15 @@ export class SocketIoConnection extends BaseConnection implements InboundOwner<S
    */
   start (disconnectsSeen: number): void {
     REQUESTS.hold(this)
-    admitAndWelcome(this, this.socket, this.gateway, disconnectsSeen, this.recoveryWelcome()).then((admitted) => {
+    // So that `io.on('connection')` code and `fetchSockets()` see who a socket is.
+    const data = (this.socket.data ?? {}) as Record<string, unknown>
+    this.socket.data = Object.assign(data, { user: this.user, userId: this.userId })
+    admitAndWelcome(this, this.socket, this.gateway, disconnectsSeen, this.recoveryWelcome()).then(async (admitted) => {
       this.admitted = admitted
-      if (admitted) this.armExpiry()
+      if (!admitted) return
+      this.armExpiry()
+      // The client's requests wait for the app's connection hooks (see ConnectionHooks).
+      await this.gateway.hooks.connect(this, () => this.isOpen)
     }, (err: unknown) => {
       this.gateway.log.error({ err, connectionId: this.id }, 'fastify-realtime: connection setup (autoJoin) failed')
       this.close(CLOSE_CODES.INTERNAL, 'setup failed')
@@ -175,9 +181,10 @@ export class SocketIoConnection extends BaseConnection implements InboundOwner<S
   }
 
   /** Called once Socket.IO reports the socket disconnected, whatever the reason. */
-  onDisconnected (): void {
+  onDisconnected (reason: string): void {
     this.disarmExpiry()
     REQUESTS.discard(this)
     this.gateway.hub.unregister(this)
+    this.gateway.hooks.disconnect(this, { reason, code: undefined })
   }
 }

@@ -107,8 +107,8 @@ function accept (socket: Socket): void {
   connection.start(own?.socket === socket ? own.disconnectsSeen : connection.gateway.hub.recentSelections.mark)
 }
 
-function onDisconnect (this: Socket): void {
-  connectionOf(this)?.onDisconnected()
+function onDisconnect (this: Socket, reason: string): void {
+  connectionOf(this)?.onDisconnected(reason)
 }
 
 // Socket.IO emits `error` for a malformed packet or a rejected `socket.use` middleware; an `error`

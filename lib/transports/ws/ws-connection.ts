@@ -56,6 +56,8 @@ export class WsConnection extends BaseConnection implements FrameConnection, Inb
   readonly gateway: Gateway
   private alive = true
   private closing = false
+  /** Why the server ended the connection, for the disconnect hooks; unset when the client did. */
+  private endedBy: 'server close' | 'ping timeout' | undefined
   // The connection's place in FRAMES (see InboundState); held until setup is done (startHandling).
   inboundHeld = true
   inboundWaiting: InboundFrame[] | undefined
@@ -117,6 +119,7 @@ export class WsConnection extends BaseConnection implements FrameConnection, Inb
 
   /** The server's decision to close: out of every room and query now, nothing more handled. */
   private stop (): void {
+    this.endedBy ??= 'server close'
     this.closing = true
     FRAMES.discard(this)
     this.gateway.hub.retire(this)
@@ -128,6 +131,7 @@ export class WsConnection extends BaseConnection implements FrameConnection, Inb
 
   onHeartbeat (): void {
     if (!this.alive) {
+      this.endedBy = 'ping timeout'
       this.terminate()
       return
     }
@@ -178,10 +182,11 @@ export class WsConnection extends BaseConnection implements FrameConnection, Inb
     this.sendError(id, new RealtimeError('BAD_REQUEST', message))
   }
 
-  /** Called once ws reports the connection closed. */
-  onClosed (): void {
+  /** Called once ws reports the connection closed, with its close code. */
+  onClosed (code: number): void {
     this.disarmExpiry()
     FRAMES.discard(this)
     this.gateway.hub.unregister(this)
+    this.gateway.hooks.disconnect(this, { reason: this.endedBy ?? 'client close', code })
   }
 }

@@ -67,8 +67,10 @@ function accept (gateway: Gateway, socket: WebSocket, request: FastifyRequest): 
   socket.on('close', onClose)
   const disconnectsSeen = disconnectMarks.get(request) ?? gateway.hub.recentSelections.mark
   const greet = (welcome: WelcomePayload): void => { connection.send({ type: 'welcome', ...welcome }) }
-  admit(connection, gateway, () => connection.isOpen, { disconnectsSeen, resume: resumes.get(request), greet }).then((admitted) => {
-    if (admitted) connection.startHandling()
+  const isOpen = (): boolean => connection.isOpen
+  admit(connection, gateway, isOpen, { disconnectsSeen, resume: resumes.get(request), greet }).then(async (admitted) => {
+    // The client's frames wait for the app's connection hooks (see ConnectionHooks).
+    if (admitted && await gateway.hooks.connect(connection, isOpen)) connection.startHandling()
   }, (err: unknown) => {
     gateway.log.error({ err, connectionId: connection.id }, 'fastify-realtime: connection setup (autoJoin) failed')
     connection.close(CLOSE_CODES.INTERNAL, 'setup failed')
@@ -97,8 +99,8 @@ function onPong (this: WebSocket): void {
   connectionOf(this).markAlive()
 }
 
-function onClose (this: WebSocket): void {
-  connectionOf(this).onClosed()
+function onClose (this: WebSocket, code: number): void {
+  connectionOf(this).onClosed(code)
 }
 
 function connectionOf (socket: WebSocket): WsConnection {
