@@ -3,6 +3,7 @@
  * Decoding never throws: every bad input becomes a `BAD_REQUEST` result carrying the frame id when
  * one could be read, so the client can match the error to its request.
  */
+import { invalidArgument } from '../errors'
 import type { StreamStamp } from '../recovery/stream-position'
 import type { ClientFrame, FrameId, ServerFrame } from './frames'
 import { parseJsonObject } from './json-object'
@@ -26,6 +27,7 @@ export function decodeClientFrame (text: string): DecodeResult {
   switch (fields.type) {
     case 'join':
     case 'leave':
+    case 'presence':
       if (!isValidRoomName(fields.room)) return failed(`Field "room" must be ${ROOM_NAME_RULE}`)
       return { ok: true, frame: withId({ type: fields.type, room: fields.room }, id) }
     case 'emit':
@@ -37,7 +39,7 @@ export function decodeClientFrame (text: string): DecodeResult {
       if (!isPlausibleToken(fields.token)) return failed('Field "token" must be a non-empty string of at most 8192 characters')
       return { ok: true, frame: withId({ type: 'auth', token: fields.token }, id) }
     default:
-      return failed('Field "type" must be one of "join", "leave", "emit", "ping", "auth"')
+      return failed('Field "type" must be one of "join", "leave", "emit", "ping", "auth", "presence"')
   }
 }
 
@@ -56,9 +58,23 @@ export function encodeServerFrame (frame: ServerFrame): string {
   return JSON.stringify(frame)
 }
 
-/** JSON for an event payload; `undefined` travels as `null`. Throws a TypeError for values JSON cannot carry. */
+/**
+ * JSON for an event payload; `undefined` travels as `null`. Throws a TypeError for values JSON
+ * cannot carry, and FST_REALTIME_INVALID_ARGUMENT for binary data (a Buffer, a typed array, an
+ * ArrayBuffer, anywhere in it): JSON would silently make it `{"type":"Buffer","data":[…]}` or `{}`,
+ * and the two transports could not carry it alike. Send binary as base64 or through `app.realtime.io`.
+ */
 export function encodeData (data: unknown): string {
-  return JSON.stringify(data) ?? 'null'
+  return JSON.stringify(data, refuseBinary) ?? 'null'
+}
+
+function refuseBinary (this: unknown, key: string, value: unknown): unknown {
+  // `value` has been through toJSON already (a Buffer's is an object); the holder has the original.
+  const original = (this as Record<string, unknown>)[key]
+  if (typeof original === 'object' && original !== null && (ArrayBuffer.isView(original) || original instanceof ArrayBuffer)) {
+    throw invalidArgument('data', 'JSON data, without binary (a Buffer, a typed array or an ArrayBuffer); send binary as base64')
+  }
+  return value
 }
 
 /**

@@ -8,14 +8,19 @@ const ACCEPTED = Object.freeze({ ok: true })
 /**
  * Handles one event a Socket.IO client emitted: `join` and `leave` (answered `{ ok: true }` or a
  * refusal), `auth` (a fresh token, answered `{ ok: true, expiresAt }`), or a client event for the
- * `realtime.on` handlers (the ack receives the handler's value). Only the first argument after the
- * event name is the event's data.
+ * `realtime.on` handlers (the ack receives the handler's value). An event carries one data
+ * argument (and an optional ack), as on the raw endpoint: more are refused with BAD_REQUEST rather
+ * than silently dropped.
  */
 export function handleEvent (connection: SocketIoConnection, event: unknown, args: unknown[]): void {
   const ack = typeof args.at(-1) === 'function' ? args.pop() as Ack : undefined
   if (!connection.admitRequest(ack)) return
   if (!isValidEventName(event)) {
     connection.rejectBadRequest(ack, 'Event name must be a non-empty string of at most 100 characters without control characters')
+    return
+  }
+  if (args.length > 1) {
+    connection.rejectBadRequest(ack, `An event carries one data argument (and an optional ack function), not ${args.length}; send several values in an object or array`)
     return
   }
   const data = args[0]
