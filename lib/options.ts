@@ -6,6 +6,7 @@ import { checkRedisOption, type RedisConnectionOption } from './bus/redis-connec
 import { invalidOption } from './errors'
 import { refuseUnknownOptions } from './option-names'
 import { duration, optionalBoolean, optionalFunction, optionalObject, positiveInteger } from './options-checks'
+import { resolvePresence, type PresenceOptions, type ResolvedPresence } from './presence/presence-options'
 import { resolveRecovery, type RecoveryOptions, type ResolvedRecovery } from './recovery/recovery-options'
 import type { RealtimeClient } from './hub/realtime-client'
 import type { RateLimit } from './throttle/rate-limit'
@@ -127,6 +128,11 @@ export interface RealtimeOptions {
    * (default false). See docs/recovery.md.
    */
   recovery?: RecoveryOptions | boolean
+  /**
+   * Who is in a room, for the whole cluster, one entry per user, with `presence:join` and
+   * `presence:leave` events to its members (default false). See docs/presence.md.
+   */
+  presence?: PresenceOptions | boolean
 }
 
 export interface ResolvedOptions {
@@ -155,6 +161,7 @@ export interface ResolvedOptions {
   readonly autoJoin: RealtimeOptions['autoJoin']
   readonly canJoin: NonNullable<RealtimeOptions['canJoin']>
   readonly recovery: ResolvedRecovery | false
+  readonly presence: ResolvedPresence | false
 }
 
 export interface ResolvedSocketIoOptions extends Readonly<EnginePassThroughOptions> {
@@ -172,7 +179,7 @@ export interface ResolvedSocketIoOptions extends Readonly<EnginePassThroughOptio
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'jwt', 'auth', 'ws', 'socketio', 'bus', 'redis', 'redisPrefix', 'clusterRequestTimeout', 'allowedOrigins',
   'connectionRateLimit', 'messageRateLimit', 'maxBadFrames', 'heartbeatInterval', 'maxPayload',
-  'maxRoomsPerConnection', 'maxBufferedBytes', 'closeTimeout', 'autoJoin', 'canJoin', 'recovery',
+  'maxRoomsPerConnection', 'maxBufferedBytes', 'closeTimeout', 'autoJoin', 'canJoin', 'recovery', 'presence',
   'prefix', 'logLevel', 'logSerializers'
 ])
 const AUTH_OPTION_NAMES: ReadonlySet<string> = new Set(['required', 'userId', 'requireExpiry', 'trusted'])
@@ -217,7 +224,8 @@ export function resolveOptions (options: RealtimeOptions = {}): ResolvedOptions 
     }),
     autoJoin: optionalFunction('autoJoin', options.autoJoin),
     canJoin: optionalFunction('canJoin', options.canJoin) ?? isAuthenticated,
-    recovery: resolveRecovery(options.recovery)
+    recovery: resolveRecovery(options.recovery),
+    presence: resolvePresence(options.presence)
   })
 }
 

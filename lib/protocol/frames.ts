@@ -12,6 +12,8 @@ export type ClientFrame =
   | { type: 'emit', event: string, data: unknown, id?: FrameId }
   | { type: 'ping', id?: FrameId }
   | { type: 'auth', token: string, id?: FrameId }
+  /** A member asks for a room's presence (the `presence` option); the ack's data is a PresenceSnapshot. */
+  | { type: 'presence', room: Room, id?: FrameId }
 
 export type ServerFrame =
   | {

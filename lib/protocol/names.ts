@@ -60,8 +60,19 @@ export const RESET_EVENT = 'recovery:reset'
 /** What the plugin itself sends clients (Socket.IO events; on /ws, frame types): a server event of that name would be taken for it. */
 const PLUGIN_MESSAGE_EVENTS = ['welcome', 'error', 'disconnect_reason', RESET_EVENT]
 
+/**
+ * The events presence sends a room's members (the `presence` option). Ordinary events, and not
+ * reserved: nothing in either client acts on them, and an app may announce a member of its own
+ * (a bot, say) with the same shape, from a node or a worker's emitter.
+ */
+export const PRESENCE_JOIN_EVENT = 'presence:join'
+export const PRESENCE_LEAVE_EVENT = 'presence:leave'
+
+/** The request a member sends for a room's presence (a `presence` frame on /ws, a `presence` event on Socket.IO). */
+export const PRESENCE_REQUEST = 'presence'
+
 /** Requests clients send the plugin, handled by the plugin itself. */
-const CLIENT_REQUEST_EVENTS = ['join', 'leave', 'auth']
+const CLIENT_REQUEST_EVENTS = ['join', 'leave', 'auth', PRESENCE_REQUEST]
 
 /**
  * The events `fastify-realtime/client` emits itself; a server event of one of those names reaches

@@ -3,6 +3,7 @@ import type { Gateway } from '../../gateway'
 import type { Connection } from '../../hub/connection'
 import type { Handling } from '../../hub/inbound-queue'
 import { asRealtimeError } from '../../hub/request-error'
+import { requestPresence } from '../../presence/presence-request'
 import { decodeClientFrame } from '../../protocol/codec'
 import type { ClientFrame, FrameId, ServerFrame } from '../../protocol/frames'
 import type { Identity } from '../../types'
@@ -64,6 +65,13 @@ function handleClientFrame (connection: FrameConnection, frame: ClientFrame): Ha
         .catch((err: unknown) => connection.sendError(frame.id, asRealtimeError(connection.gateway, connection.id, err, 'a client request failed')))
       return { done, holdsQueue: true }
     }
+    case 'presence':
+      // Frames behind it need not wait: it changes nothing.
+      requestPresence(connection, frame.room).then(
+        (snapshot) => { if (frame.id !== undefined) sendAck(connection, frame.id, snapshot) },
+        (err: unknown) => connection.sendError(frame.id, asRealtimeError(connection.gateway, connection.id, err, 'a presence request failed'))
+      )
+      return undefined
     case 'join': {
       // Frames behind a join wait for it, so a client that joins and then emits sees its join applied.
       const done = connection.gateway.rooms.requestJoin(connection, frame.room)
