@@ -1,6 +1,8 @@
 import type { Bus, BusNode, BusStatus } from './bus'
 import { routingRoom, type EmitEnvelope, type NodeEnvelope, type RoutedEnvelope } from './envelope'
 import { MemoryHistory, MemorySessions } from './memory-history'
+import { memoryPresenceStore } from '../presence/memory-presence'
+import type { PresenceStore } from '../presence/presence-store'
 import type { HistoryRead, StreamPosition, StreamStamp } from '../recovery/stream-position'
 import type { NodeId, Room } from '../types'
 
@@ -103,6 +105,11 @@ export class MemoryBus implements Bus {
 
   status (): BusStatus {
     return ALWAYS_CONNECTED
+  }
+
+  /** Where presence keeps this node's members (the `presence` option): shared by the broker's buses. */
+  presenceStore (): PresenceStore {
+    return memoryPresenceStore(this.broker)
   }
 
   async close (): Promise<void> {

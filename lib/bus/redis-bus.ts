@@ -14,6 +14,8 @@ import { RedisPublisher } from './redis-publisher'
 import { SoleSubscriberSkip } from './sole-subscriber-skip'
 import { invalidOption, RealtimeConfigError } from '../errors'
 import { positiveInteger } from '../options-checks'
+import type { PresenceStore } from '../presence/presence-store'
+import { RedisPresenceStore } from '../presence/redis-presence'
 import { settleWithin } from '../settle-within'
 import type { HistoryRead, StreamPosition, StreamStamp } from '../recovery/stream-position'
 import type { NodeId, Room } from '../types'
@@ -177,6 +179,14 @@ export class RedisBus implements Bus {
     const channel = this.channels.room(room)
     const done = this.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel)
     this.tracked(room, false, done).catch((err: unknown) => this.onSubscriptionError(err, room))
+  }
+
+  /**
+   * Where presence keeps this node's members (the `presence` option): in this Redis, on the command
+   * connection, with a dead node's members gone within 2 node heartbeat intervals.
+   */
+  presenceStore (): PresenceStore {
+    return new RedisPresenceStore(this.publisher.client, this.channels, this.heartbeatInterval)
   }
 
   status (): BusStatus {
