@@ -1,4 +1,5 @@
 import type { ClientFrame, FrameId } from '../protocol/frames'
+import type { PresenceSnapshot } from '../protocol/presence'
 import type { Room } from '../types'
 import { encodeClientFrame } from './client-codec'
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './client-options'
@@ -144,6 +145,16 @@ export class Client<ServerEvents extends EventsMap = DefaultEventsMap, ClientEve
       this.roomMemory.settled(room, id, false)
       this.recovery.forget(room)
     }
+  }
+
+  /**
+   * Who is in a room the client is in, for the whole cluster (a server with the `presence` option):
+   * the counts, and one entry per user with their connections. Rejects with `FORBIDDEN` for a room
+   * the client is not in, `BAD_REQUEST` for one that does not track presence, `NOT_FOUND` when the
+   * server has presence off, `TIMEOUT` or `DISCONNECTED`.
+   */
+  async presence (room: Room): Promise<PresenceSnapshot> {
+    return await this.request({ type: 'presence', room }, `presence of "${room}"`).answer as PresenceSnapshot
   }
 
   /**
