@@ -145,3 +145,12 @@ t.test('with socketio.cors, engine.io answers preflights, which do not count as 
   const { sid } = await openSession(server.httpUrl, { origin: ALLOWED })
   t.ok(sid, 'the one handshake of the budget is still available')
 })
+
+t.test('methods engine.io does not serve get engine.io\'s own 400, not a 404', async (t) => {
+  const server = await startServer(t)
+  for (const method of ['PUT', 'DELETE', 'PATCH']) {
+    const response = await fetch(`${server.httpUrl}/socket.io/?EIO=4&transport=polling`, { method })
+    t.equal(response.status, 400, method)
+    t.same(await response.json(), { code: 2, message: 'Bad handshake method' })
+  }
+})

@@ -33,6 +33,10 @@ export class EventHandlers {
     this.handlers.set(event, handler)
   }
 
+  has (event: string): boolean {
+    return this.handlers.has(event)
+  }
+
   /**
    * Runs the handler for a client event. Rejects with NOT_FOUND when there is none and with
    * INTERNAL when it throws; the original error is logged here, once, and never sent to the client.

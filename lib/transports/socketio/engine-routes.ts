@@ -58,6 +58,8 @@ export function registerEngineRoutes (instance: FastifyInstance, { engine, optio
         engine.acceptWebSocket(request.raw, websocket)
       }
     })
+    // Methods engine.io does not serve get its own answer (400, code 2, "Bad handshake method"), not a 404.
+    routes.route({ ...common, method: ['PUT', 'DELETE', 'PATCH'], handler: serve })
     // With engine.io's `cors` option its middleware answers preflight requests; otherwise OPTIONS stays the app's.
     const bodyMethods: HTTPMethods[] = options.cors === undefined ? ['POST'] : ['POST', 'OPTIONS']
     routes.route({

@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io'
 import { queuedPacketCount, webSocketBufferedBytes } from '../../internals/engine-io'
 import { CLOSE_CODES, RealtimeError } from '../../errors'
+import { isHandlerEventName } from '../../protocol/names'
 import type { Gateway } from '../../gateway'
 import { BaseConnection } from '../../hub/base-connection'
 import type { Handling, InboundOwner } from '../../hub/inbound-queue'
@@ -121,6 +122,14 @@ export class SocketIoConnection extends BaseConnection implements InboundOwner<S
   /** The queue refuses a request it has no room for. */
   refuseExcess (request: SocketIoRequest): void {
     this.refuse(request.ack, tooManyWaiting())
+  }
+
+  /**
+   * Whether app code listens to this event on the socket itself (`socket.on(event)` through
+   * `app.realtime.io`). Reserved names (`error`, `disconnect`, …) are Socket.IO's and the plugin's own.
+   */
+  hasAppListener (event: string): boolean {
+    return isHandlerEventName(event) && this.socket.listenerCount(event) > 0
   }
 
   /** Answers a refused request: through its ack, or with an `error` event when it asked for none. */

@@ -1,3 +1,4 @@
+import { RealtimeError } from '../../errors'
 import { asRealtimeError } from '../../hub/request-error'
 import { isValidEventName } from '../../protocol/names'
 import { sendAck } from '../send-ack'
@@ -37,7 +38,12 @@ export function handleEvent (connection: SocketIoConnection, event: unknown, arg
       connection.enqueue(() => refreshToken(connection, data, ack), true, ack)
       return
     default:
-      connection.enqueue(() => dispatch(connection, event, data, ack), false, ack)
+      if (connection.gateway.handlers.has(event)) {
+        connection.enqueue(() => dispatch(connection, event, data, ack), false, ack)
+      } else if (ack !== undefined && !connection.hasAppListener(event)) {
+        // As in Socket.IO, an event nobody listens to is ignored; one that asked for an ack learns why in it.
+        connection.refuse(ack, new RealtimeError('NOT_FOUND', `No handler for event "${event}"`))
+      }
   }
 }
 
