@@ -206,7 +206,19 @@ async function measureLargeRoom (a, counter, rows) {
     samples.push(performance.now() - started)
   }
   ;({ calls } = counter.between(before, await counter.snapshot()))
-  rows.push([`a join into the ${stats.users}-member room (${joiners})`, `in Redis: ${perOperation(calls, joiners)}`, timing(samples)])
+  rows.push([`a join into the ${stats.users}-member room (${joiners}; the member is on the same node, the event comes through Redis)`, `${sentPerOperation(calls, joiners)} sent; in Redis: ${perOperation(calls, joiners)}`, timing(samples)])
+  samples = []
+  before = await counter.snapshot()
+  for (const [i, client] of late.entries()) {
+    const seen = observer.next(presenceOf('presence:leave', `late-${i}`))
+    const started = performance.now()
+    client.send({ type: 'leave', room })
+    await seen
+    samples.push(performance.now() - started)
+  }
+  ;({ calls } = counter.between(before, await counter.snapshot()))
+  rows.push([`a leave of the ${stats.users + joiners}-member room (${joiners})`, `${sentPerOperation(calls, joiners)} sent; in Redis: ${perOperation(calls, joiners)}`, timing(samples)])
+  for (const client of late) client.close()
   observer.close()
   await store.stop()
   await filler.close()
