@@ -6,18 +6,28 @@ import type { Ack, SocketIoConnection } from './socketio-connection'
 
 const ACCEPTED = Object.freeze({ ok: true })
 
+/** The plugin's own requests (see handleEvent). */
+const PROTOCOL_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'auth'])
+
 /**
  * Handles one event a Socket.IO client emitted: `join` and `leave` (answered `{ ok: true }` or a
  * refusal), `auth` (a fresh token, answered `{ ok: true, expiresAt }`), or a client event for the
- * `realtime.on` handlers (the ack receives the handler's value). An event carries one data
- * argument (and an optional ack), as on the raw endpoint: more are refused with BAD_REQUEST rather
- * than silently dropped.
+ * `realtime.on` handlers (the ack receives the handler's value). Those carry one data argument
+ * (and an optional ack), as on the raw endpoint: more are refused with BAD_REQUEST rather than
+ * silently dropped. Any other event is Socket.IO's, for listeners the app added itself.
  */
 export function handleEvent (connection: SocketIoConnection, event: unknown, args: unknown[]): void {
   const ack = typeof args.at(-1) === 'function' ? args.pop() as Ack : undefined
   if (!connection.admitRequest(ack)) return
   if (!isValidEventName(event)) {
     connection.rejectBadRequest(ack, 'Event name must be a non-empty string of at most 100 characters without control characters')
+    return
+  }
+  const ownsEvent = PROTOCOL_EVENTS.has(event) || connection.gateway.handlers.has(event)
+  if (!ownsEvent) {
+    // Left to Socket.IO: the app's own listeners (through `app.realtime.io`) take any arguments;
+    // as in Socket.IO, an event nobody listens to is ignored, and one that asked for an ack learns why in it.
+    if (ack !== undefined && !connection.hasAppListener(event)) connection.refuse(ack, new RealtimeError('NOT_FOUND', `No handler for event "${event}"`))
     return
   }
   if (args.length > 1) {
@@ -38,12 +48,7 @@ export function handleEvent (connection: SocketIoConnection, event: unknown, arg
       connection.enqueue(() => refreshToken(connection, data, ack), true, ack)
       return
     default:
-      if (connection.gateway.handlers.has(event)) {
-        connection.enqueue(() => dispatch(connection, event, data, ack), false, ack)
-      } else if (ack !== undefined && !connection.hasAppListener(event)) {
-        // As in Socket.IO, an event nobody listens to is ignored; one that asked for an ack learns why in it.
-        connection.refuse(ack, new RealtimeError('NOT_FOUND', `No handler for event "${event}"`))
-      }
+      connection.enqueue(() => dispatch(connection, event, data, ack), false, ack)
   }
 }
 
