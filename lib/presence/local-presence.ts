@@ -126,10 +126,13 @@ export class LocalPresence implements MembershipObserver {
 
   private sync (member: LocalMember): void {
     if (member.syncing !== undefined) return
-    member.syncing = this.catchUp(member).finally(() => {
-      member.syncing = undefined
-      this.settle(member)
-    })
+    member.syncing = this.catchUp(member)
+      // The store never rejects: reaching here is a bug of ours, and it must cost this member's sync only.
+      .catch((err: unknown) => { this.parts.log.error({ err, room: member.room }, 'fastify-realtime: a presence update failed') })
+      .finally(() => {
+        member.syncing = undefined
+        this.settle(member)
+      })
   }
 
   /** Adds or removes until the store holds what the member's connection is doing, or an attempt fails. */

@@ -201,25 +201,46 @@ export class RedisPresenceStore implements PresenceStore {
 
 /**
  * The users of a read, as entries, at most `limit`. A connection may be listed twice for a moment
- * (under the owner its node had and the one it has after a `restore`): it counts once.
+ * (under the owner its node had and the one it has after a `restore`): it counts once. What does
+ * not read as the scripts wrote it is left out rather than failing the whole list.
  */
 function entriesOf (fields: string[], limit: number): PresenceEntry[] {
   const entries: PresenceEntry[] = []
   for (let i = 0; i + 1 < fields.length && entries.length < limit; i += 2) {
-    const seen = new Set<string>()
-    const connections: PresenceConnection[] = []
-    for (const line of fields[i + 1].split('\n')) {
-      const first = line.indexOf('\t')
-      const second = line.indexOf('\t', first + 1)
-      if (first === -1 || second === -1) continue
-      const id = line.slice(first + 1, second)
-      if (seen.has(id)) continue
-      seen.add(id)
-      connections.push(JSON.parse(line.slice(second + 1)) as PresenceConnection)
-    }
-    entries.push({ userId: userIdOfKey(fields[i]), connections })
+    const userId = readUserId(fields[i])
+    const connections = connectionsOf(fields[i + 1])
+    if (userId !== undefined && connections.length > 0) entries.push({ userId, connections })
   }
   return entries
+}
+
+function readUserId (userKey: string): string | null | undefined {
+  try {
+    const userId = userIdOfKey(userKey)
+    return userId === null || typeof userId === 'string' ? userId : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** One user's lines: `owner \t connection id \t entry JSON` each. */
+function connectionsOf (value: string): PresenceConnection[] {
+  const seen = new Set<string>()
+  const connections: PresenceConnection[] = []
+  for (const line of value.split('\n')) {
+    const first = line.indexOf('\t')
+    const second = line.indexOf('\t', first + 1)
+    if (first === -1 || second === -1) continue
+    const id = line.slice(first + 1, second)
+    if (seen.has(id)) continue
+    try {
+      connections.push(JSON.parse(line.slice(second + 1)) as PresenceConnection)
+      seen.add(id)
+    } catch {
+      // Left out (see entriesOf).
+    }
+  }
+  return connections
 }
 
 function ignore (): void {
