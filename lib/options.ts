@@ -70,6 +70,11 @@ export interface SocketIoOptions extends EnginePassThroughOptions {
   upgradeTimeout?: number
   /** Milliseconds a client has, after the engine.io handshake, to connect to the namespace (default 10 s). */
   connectTimeout?: number
+  /**
+   * Send the `welcome` event on connect (default true). With false a Socket.IO client sees exactly
+   * what plain Socket.IO sends; who it is stays in `socket.data` and the connection hooks.
+   */
+  welcome?: boolean
 }
 
 /**
@@ -173,6 +178,7 @@ export interface ResolvedSocketIoOptions extends Readonly<EnginePassThroughOptio
   readonly pingTimeout: number
   readonly upgradeTimeout: number
   readonly connectTimeout: number
+  readonly welcome: boolean
 }
 
 /** Every option of RealtimeOptions, and what Fastify itself passes a plugin along with them. */
@@ -250,7 +256,7 @@ function resolveWs (ws: RealtimeOptions['ws']): ResolvedOptions['ws'] {
 }
 
 const SOCKETIO_OPTION_NAMES: ReadonlySet<string> = new Set([
-  'path', 'namespace', 'transports', 'maxHttpBufferSize', 'pingInterval', 'pingTimeout', 'upgradeTimeout', 'connectTimeout',
+  'path', 'namespace', 'transports', 'maxHttpBufferSize', 'pingInterval', 'pingTimeout', 'upgradeTimeout', 'connectTimeout', 'welcome',
   'allowRequest', 'allowUpgrades', 'cookie', 'cors', 'httpCompression'
 ])
 const SOCKETIO_TRANSPORTS = new Set(['polling', 'websocket'])
@@ -280,6 +286,7 @@ function resolveSocketIo (socketio: RealtimeOptions['socketio'], inherited: { ma
     pingTimeout: duration('socketio.pingTimeout', given.pingTimeout, DEFAULT_SOCKETIO_PING_TIMEOUT),
     upgradeTimeout: duration('socketio.upgradeTimeout', given.upgradeTimeout, DEFAULT_SOCKETIO_UPGRADE_TIMEOUT),
     connectTimeout: duration('socketio.connectTimeout', given.connectTimeout, DEFAULT_SOCKETIO_CONNECT_TIMEOUT),
+    welcome: optionalBoolean('socketio.welcome', given.welcome, true),
     allowRequest: optionalFunction('socketio.allowRequest', given.allowRequest),
     allowUpgrades: optionalBoolean('socketio.allowUpgrades', given.allowUpgrades, true),
     cookie: given.cookie,

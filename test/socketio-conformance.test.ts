@@ -80,11 +80,8 @@ function racyReason (name: string): string {
   return reason
 }
 
-// Why the plugin fails what plain socket.io passes (issue 17, point 1). Checked by dropping the
-// welcome: the connect tests still fail, and the message tests then fail for the second reason.
+// Why the plugin fails what plain socket.io passes (issue 17, point 1): the one deliberate difference.
 const INVALID_TOKEN_REFUSED = 'deliberate: the CONNECT payload\'s auth.token ("123", "abc") is present but no valid JWT, so the connection is refused (44 … {"message":"Invalid token","data":{"code":"UNAUTHORIZED"}}) even with auth.required: false, on the realtime namespace (socketio-namespace.ts) and on /custom (other-namespaces.ts) alike'
-const WELCOME_FIRST = 'the plugin\'s `welcome` event (socketio-admission.ts, sent once the client is admitted, so after the app\'s synchronous `auth` emit) is the next packet, where the test expects the ping ("2")'
-const WELCOME_AND_ARGUMENTS = 'the plugin\'s `welcome` event (socketio-admission.ts) is the next packet, where the test expects the answer to its event; behind it, socketio-inbound.ts refuses an event with more than one data argument (BAD_REQUEST, issue 17 point 6) before the app\'s own io listener runs: an `error` event comes before "message-back", and the refusal takes the ack the app would have answered'
 
 /**
  * Every test a server fails, with the reason (exact for the code they were recorded against:
@@ -105,12 +102,7 @@ const KNOWN_FAILURES: Record<ConformanceTarget, Record<SuiteName, KnownFailures>
   plugin: {
     'socket.io-protocol': {
       'Socket.IO protocol › connect › should allow connection to the main namespace with a payload': INVALID_TOKEN_REFUSED,
-      'Socket.IO protocol › connect › should allow connection to a custom namespace with a payload': INVALID_TOKEN_REFUSED,
-      'Socket.IO protocol › disconnect › should disconnect from the main namespace': WELCOME_FIRST,
-      'Socket.IO protocol › message › should send a plain-text packet': WELCOME_AND_ARGUMENTS,
-      'Socket.IO protocol › message › should send a packet with binary attachments': WELCOME_AND_ARGUMENTS,
-      'Socket.IO protocol › message › should send a plain-text packet with an ack': WELCOME_AND_ARGUMENTS,
-      'Socket.IO protocol › message › should send a packet with binary attachments and an ack': WELCOME_AND_ARGUMENTS
+      'Socket.IO protocol › connect › should allow connection to a custom namespace with a payload': INVALID_TOKEN_REFUSED
     },
     'engine.io-protocol': ECHO_FAILURES
   }

@@ -2,6 +2,9 @@ import Fastify from 'fastify'
 import t from 'tap'
 import realtime, { type RealtimeOptions } from '../lib/index'
 import { resolveOptions } from '../lib/options'
+import { startServer } from './helpers/app'
+import { ioOpen } from './helpers/socketio-client'
+import { waitFor } from './helpers/wait-for'
 
 const invalid: Array<[unknown, string]> = [
   ['yes', 'socketio'],
@@ -55,4 +58,15 @@ t.test('keeps explicit Socket.IO options and drops a trailing slash from the pat
 
 t.test('socketio: false disables the endpoint', async (t) => {
   t.equal(resolveOptions({ socketio: false }).socketio, false)
+})
+
+t.test('socketio.welcome: false sends no welcome event; the client is admitted all the same', async (t) => {
+  t.throws(() => resolveOptions({ socketio: { welcome: 'no' as unknown as boolean } }), { code: 'FST_REALTIME_INVALID_OPTION' })
+  const server = await startServer(t, { socketio: { welcome: false }, autoJoin: () => ['room'] })
+  const client = await ioOpen(t, server.httpUrl, { token: server.token('u1') })
+  // No welcome to wait for: the room is joined once the hub counts the client in it.
+  await waitFor(async () => await server.app.realtime.roomSize('room') === 1)
+  await server.app.realtime.to('room').emit('first', 1)
+  t.same(await client.next('first'), 1)
+  t.notOk(client.pending().some(({ event }) => event === 'welcome'), 'no welcome event')
 })

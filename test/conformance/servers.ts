@@ -105,6 +105,8 @@ async function startPlugin (path: string): Promise<string> {
       pingInterval: PING_INTERVAL,
       pingTimeout: PING_TIMEOUT,
       connectTimeout: CONNECT_TIMEOUT,
+      // What plain Socket.IO sends: no welcome event (issue 17).
+      welcome: false,
       cors: { origin: '*' }
     }
   })

@@ -38,7 +38,9 @@ export async function admitAndWelcome (connection: Admitted, socket: Socket, gat
       // Rooms app code joined through `app.realtime.io` while the client was being admitted.
       for (const room of socket.rooms) if (room !== connection.id && isJoinableRoom(room)) connection.join(room)
       const sent = { ...welcome, rooms: [...connection.rooms] }
-      socket.emit('welcome', sent)
+      // With `socketio.welcome: false` the client sees what plain Socket.IO sends (and, with
+      // recovery, gets its first offset from the first event that reaches it).
+      if (gateway.options.socketio !== false && gateway.options.socketio.welcome) socket.emit('welcome', sent)
       recovery?.welcomed(sent)
     }
   })

@@ -1,5 +1,6 @@
 import { RealtimeError } from '../../errors'
 import { asRealtimeError } from '../../hub/request-error'
+import { handlePresenceRequest } from '../../presence/socketio-presence-request'
 import { isValidEventName } from '../../protocol/names'
 import { sendAck } from '../send-ack'
 import type { Ack, SocketIoConnection } from './socketio-connection'
@@ -7,11 +8,12 @@ import type { Ack, SocketIoConnection } from './socketio-connection'
 const ACCEPTED = Object.freeze({ ok: true })
 
 /** The plugin's own requests (see handleEvent). */
-const PROTOCOL_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'auth'])
+const PROTOCOL_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'auth', 'presence'])
 
 /**
  * Handles one event a Socket.IO client emitted: `join` and `leave` (answered `{ ok: true }` or a
- * refusal), `auth` (a fresh token, answered `{ ok: true, expiresAt }`), or a client event for the
+ * refusal), `auth` (a fresh token, answered `{ ok: true, expiresAt }`), `presence` (a room's
+ * members, for a member of it), or a client event for the
  * `realtime.on` handlers (the ack receives the handler's value). Those carry one data argument
  * (and an optional ack), as on the raw endpoint: more are refused with BAD_REQUEST rather than
  * silently dropped. Any other event is Socket.IO's, for listeners the app added itself.
@@ -46,6 +48,9 @@ export function handleEvent (connection: SocketIoConnection, event: unknown, arg
     case 'auth':
       // Later requests wait, so they are handled under the refreshed identity.
       connection.enqueue(() => refreshToken(connection, data, ack), true, ack)
+      return
+    case 'presence':
+      handlePresenceRequest(connection, data, ack)
       return
     default:
       connection.enqueue(() => dispatch(connection, event, data, ack), false, ack)
