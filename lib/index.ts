@@ -16,13 +16,20 @@ import * as redisBus from './bus/redis-bus'
 import type * as redisConnections from './bus/redis-connections'
 import * as errors from './errors'
 import * as broadcastOperator from './hub/broadcast-operator'
+import type * as connectionHooks from './hub/connection-hooks'
 import type * as eventHandlers from './hub/event-handlers'
+import type * as resume from './hub/resume'
 import type * as realtimeClient from './hub/realtime-client'
 import type * as options from './options'
 import { realtimePlugin } from './plugin'
 import * as codes from './protocol/codes'
 import type * as frames from './protocol/frames'
+import type * as presence from './protocol/presence'
+import type * as presenceOptions from './presence/presence-options'
 import * as realtime from './realtime'
+import type * as recoveryOptions from './recovery/recovery-options'
+import type * as roomHistory from './recovery/room-history'
+import type * as streamPosition from './recovery/stream-position'
 import type * as typedEvents from './typed-events'
 import type * as types from './types'
 
@@ -123,6 +130,23 @@ declare namespace fastifyRealtime {
   export type RealtimeUser = types.RealtimeUser
   export type DefaultRealtimeUser = types.DefaultRealtimeUser
   export type Identity = types.Identity
+  export type RecoveryOptions = recoveryOptions.RecoveryOptions
+  export type StreamPosition = streamPosition.StreamPosition
+  export type StreamStamp = streamPosition.StreamStamp
+  export type HistoryOptions = roomHistory.HistoryOptions
+  export type HistoryEvent = roomHistory.HistoryEvent
+  export type RoomHistoryPage = roomHistory.RoomHistoryPage
+  export type RecoveryCounters = resume.RecoveryCounters
+  export type DisconnectInfo = connectionHooks.DisconnectInfo
+  export type ConnectionHook<ServerEvents extends typedEvents.EventsMap = typedEvents.DeclaredOrDefault<ServerToClientEvents>> = connectionHooks.ConnectionHook<ServerEvents>
+  export type DisconnectHook<ServerEvents extends typedEvents.EventsMap = typedEvents.DeclaredOrDefault<ServerToClientEvents>> = connectionHooks.DisconnectHook<ServerEvents>
+  export type PresenceOptions = presenceOptions.PresenceOptions
+  export type PresenceInfo = presence.PresenceInfo
+  export type PresenceConnection = presence.PresenceConnection
+  export type PresenceEntry = presence.PresenceEntry
+  export type PresenceStats = presence.PresenceStats
+  export type PresenceJoinData = presence.PresenceJoinData
+  export type PresenceLeaveData = presence.PresenceLeaveData
 }
 
 // Sets what Fastify reads (skip-override, name, version range) and `default`/`fastifyRealtime` on the function.
