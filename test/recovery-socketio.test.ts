@@ -189,7 +189,7 @@ async function suite (name: string, makeSetup: (t: Test) => Promise<Setup>): Pro
     t.same(back.resumed, { feed: true, extra: true, 'user:u1': true })
     const server = ioServer(node.app).of('/').sockets.get(id as string)
     t.equal(server?.recovered, true)
-    t.same(server?.data, { since: 'first' })
+    t.match(server?.data, { since: 'first', userId: 'u1' }, 'socket.data restored, and who the socket is')
     await emitTicks(node, 'feed', 10, 10)
     t.same(byRoom(await tickData(t, client, 7)), { feed: [4, 6, 8, 10], extra: [5, 7], 'user:u1': [9] })
     t.same(pendingTicks(client), [])
