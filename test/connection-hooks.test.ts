@@ -58,6 +58,7 @@ test('a connection hook refuses a client by throwing; its requests never ran', a
 test('the disconnect hook says why on the raw endpoint: a server close and a ping timeout', async (t) => {
   const gone: DisconnectInfo[] = []
   const node = await startServer(t, { heartbeatInterval: 100 }, {}, (app) => {
+    app.realtime.onDisconnect(() => { throw new Error('a failing hook is logged, and the next one still runs') })
     app.realtime.onDisconnect((_client, info) => { gone.push(info) })
   })
   const first = await connect(node.wsUrl, { token: node.token('u1') })

@@ -266,3 +266,15 @@ test('reached() resolves once the stream delivered an offset, or after its bound
   t.pass('closing releases the waiters')
   stream.receive(envelope(2), { room: 'r', offset: 2, epoch: 'x' })
 })
+
+test('an event past the history\'s top (its gap cannot be read back) is delivered after a reset', async (t) => {
+  const history = new MemoryHistory()
+  const { stream, delivered, resets } = streamOver(history)
+  await stream.positioned
+  const stamps = [1, 2, 3].map((n) => history.append('r', envelope(n), LIMITS))
+  stream.receive(envelope(1), stamps[0])
+  stream.receive(envelope(6), { room: 'r', offset: 6, epoch: stamps[0].epoch })
+  await waitFor(() => delivered.at(-1) === 6)
+  t.same(delivered, [1, 2, 3, 6])
+  t.same(resets, [{ offset: 5, epoch: stamps[0].epoch }])
+})
