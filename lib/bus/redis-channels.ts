@@ -37,6 +37,18 @@ export class RedisChannels {
     return `${this.prefix}#node#${node}`
   }
 
+  /**
+   * What the keys of a room (its history, its presence) are named after: its channel. On a Cluster
+   * (`sharded`) they must hash to the channel's slot, for one script to touch them and publish: a
+   * channel with a hash tag of its own keeps it in any suffixed name, one without becomes the tag,
+   * and one with a `}` but no tag cannot be matched (undefined).
+   */
+  roomKeyBase (room: Room, sharded: boolean): string | undefined {
+    const channel = this.room(room)
+    if (!sharded || hasHashTag(channel)) return channel
+    return channel.includes('}') ? undefined : `{${channel}}`
+  }
+
   /** The key of a recovery session (see the recovery option). */
   session (id: string): string {
     return `${this.prefix}#session#${id}`
@@ -59,4 +71,12 @@ export function resolvePrefix (name: string, value: unknown): string {
     throw invalidOption(name, `a non-empty string of at most ${MAX_PREFIX_LENGTH} characters without "#" or control characters`)
   }
   return value
+}
+
+/** Redis Cluster's rule: a `{…}` with something inside, the first `{` and the first `}` after it. */
+function hasHashTag (name: string): boolean {
+  const open = name.indexOf('{')
+  if (open === -1) return false
+  const close = name.indexOf('}', open + 1)
+  return close > open + 1
 }

@@ -119,24 +119,11 @@ export class RedisHistory {
     }
   }
 
-  /**
-   * The keys of a room's history, named after its channel. On a Cluster they must hash to the
-   * channel's slot: a channel with a hash tag of its own keeps it in any suffixed name, and one
-   * without becomes the tag; a channel with braces but no tag cannot be matched (undefined).
-   */
+  /** The keys of a room's history (see RedisChannels.roomKeyBase). */
   private keys (room: Room): { stream: string, meta: string } | undefined {
-    const channel = this.channels.room(room)
-    const base = this.publishCommand === 'publish' || hasHashTag(channel) ? channel : channel.includes('}') ? undefined : `{${channel}}`
+    const base = this.channels.roomKeyBase(room, this.publishCommand === 'spublish')
     return base === undefined ? undefined : { stream: `${base}#history`, meta: `${base}#meta` }
   }
-}
-
-/** Redis Cluster's rule: a `{…}` with something inside, the first `{` and the first `}` after it. */
-function hasHashTag (name: string): boolean {
-  const open = name.indexOf('{')
-  if (open === -1) return false
-  const close = name.indexOf('}', open + 1)
-  return close > open + 1
 }
 
 /** Splits a message the append script published into its stamp and envelope; undefined for any other message. */

@@ -39,17 +39,8 @@ export class RedisPresenceKeys {
 
   /** Undefined for a room whose keys cannot share its channel's slot. */
   room (room: Room, owner: string): RoomPresenceKeys | undefined {
-    const channel = this.channels.room(room)
-    const base = !this.sharded || hasHashTag(channel) ? channel : channel.includes('}') ? undefined : `{${channel}}`
+    const base = this.channels.roomKeyBase(room, this.sharded)
     if (base === undefined) return undefined
     return { users: `${base}#presence`, count: `${base}#presence-count`, owned: `${base}#presence-owner#${owner}` }
   }
-}
-
-/** Redis Cluster's rule: a `{…}` with something inside, the first `{` and the first `}` after it. */
-function hasHashTag (name: string): boolean {
-  const open = name.indexOf('{')
-  if (open === -1) return false
-  const close = name.indexOf('}', open + 1)
-  return close > open + 1
 }
